@@ -56,6 +56,8 @@ CONTRACT_PATH = Path(__file__).resolve().parents[2] / "contract" / "neon-api-v2.
 UINT64_LIMIT = 2**64
 _COMPOSITIONS = ("allOf", "oneOf", "anyOf", "$ref")
 _MAX_MESSAGE = 200
+# Validators whose message names properties, never the value: safe on x-sensitive fields.
+_VALUE_FREE_VALIDATORS = frozenset({"required", "dependencies"})
 # Marks the `null` branch added by `allow_null_where_nullable`, so errors can leave it out.
 _NULL_BRANCH_MARK = "x-tenantctl-null-branch"
 
@@ -112,8 +114,9 @@ def describe_schema_error(error: ValidationError) -> list[str]:
         if branch_errors:
             return [line for sub in branch_errors for line in describe_schema_error(sub)]
     schema = error.schema if isinstance(error.schema, Mapping) else {}
-    if schema.get("x-sensitive"):
-        return [f"{error.json_path}: value fails {error.validator!r} (hidden: x-sensitive field)"]
+    if schema.get("x-sensitive") and error.validator not in _VALUE_FREE_VALIDATORS:
+        rule = f"{error.validator}={error.validator_value!r}"[:_MAX_MESSAGE]
+        return [f"{error.json_path}: value (hidden: x-sensitive field) fails {rule}"]
     return [f"{error.json_path}: {_short_message(error)}"]
 
 
