@@ -1,0 +1,112 @@
+"""What observation found on Neon, reduced to the fields the planner compares.
+
+Values are plain and frozen so that plans are deterministic and fingerprints stable. Missing
+knowledge is explicit: a mark that was not read is absent from `ObservedFleet.marks`, which is
+different from a mark read and found empty (None).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class OwnershipMark:
+    """tenantctl's ownership annotations found on a project's default branch."""
+
+    fleet: str
+    tenant_id: str
+
+
+@dataclass(frozen=True)
+class ObservedEndpoint:
+    """One compute of a project, as Neon reports it."""
+
+    endpoint_id: str
+    branch_id: str
+    type: str
+    min_cu: float
+    max_cu: float
+    suspend_timeout_seconds: int
+    disabled: bool
+    current_state: str = "idle"
+
+
+@dataclass(frozen=True)
+class ObservedUsage:
+    """Current-period consumption, used to flag limits lowered below what is already used."""
+
+    active_time_seconds: int = 0
+    compute_time_seconds: int = 0
+    written_data_bytes: int = 0
+    data_transfer_bytes: int = 0
+    logical_size_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class ObservedProject:
+    """A live project from the project list (quota fields in Neon's encoding, 0 = unlimited).
+
+    Default endpoint settings are None when Neon reports none.
+    """
+
+    project_id: str
+    name: str
+    region_id: str
+    pg_version: int
+    quota: Mapping[str, int]
+    history_retention_seconds: int
+    default_min_cu: float | None = None
+    default_max_cu: float | None = None
+    default_suspend_timeout_seconds: int | None = None
+    created_at: str = ""
+
+    def fingerprint_fields(self) -> dict[str, object]:
+        """The fields a plan depends on; a change to any of them makes a saved plan stale."""
+        data = asdict(self)
+        data.pop("created_at")
+        data["quota"] = dict(sorted(self.quota.items()))
+        return data
+
+
+@dataclass(frozen=True)
+class ObservedFleet:
+    """Everything observation gathered in one run.
+
+    - `projects`: every project in the org, from the paged project list.
+    - `endpoints`: computes per project id, for the projects whose computes were read.
+    - `marks`: ownership mark per project id, for the projects whose branches were read
+      (None = read, and carries no tenantctl mark).
+    - `usage`: consumption per project id, where it was read.
+    """
+
+    projects: tuple[ObservedProject, ...]
+    endpoints: Mapping[str, tuple[ObservedEndpoint, ...]] = field(default_factory=dict)
+    marks: Mapping[str, OwnershipMark | None] = field(default_factory=dict)
+    usage: Mapping[str, ObservedUsage] = field(default_factory=dict)
+
+    def project(self, project_id: str) -> ObservedProject | None:
+        """The project with this id, if the list holds it."""
+        for project in self.projects:
+            if project.project_id == project_id:
+                return project
+        return None
+
+
+def fingerprint(project: ObservedProject | None, endpoints: tuple[ObservedEndpoint, ...]) -> str:
+    """A stable digest of a project's planned-on state: equal digests mean no relevant drift.
+
+    Endpoint `current_state` is left out: a compute waking up is not a change to the plan.
+    """
+    payload = {
+        "project": project.fingerprint_fields() if project else None,
+        "endpoints": [
+            {k: v for k, v in asdict(endpoint).items() if k != "current_state"}
+            for endpoint in sorted(endpoints, key=lambda e: e.endpoint_id)
+        ],
+    }
+    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()[:16]

@@ -1,0 +1,286 @@
+"""The planner: one pure function from (desired fleet, observed fleet) to a ChangePlan.
+
+No I/O, no clock, no logging. Observation is incremental: `missing_observations` says which
+further reads the plan depends on (computes of matched projects, ownership marks of projects
+about to be changed or not yet claimed, usage of projects whose limits go down). The shell reads
+them and plans again; a plan is only final once nothing is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, CreateSpec, Orphan
+from controller.reconcile.desired import DesiredFleetState, DesiredTenant, TenantState
+from controller.reconcile.diff import (
+    desired_settings,
+    disabled_change,
+    immutable_changes,
+    tenant_changes,
+)
+from controller.reconcile.matching import MatchedBy, Matching, TenantMatch, match_fleet
+from controller.reconcile.observed import ObservedEndpoint, ObservedFleet, ObservedProject
+from controller.reconcile.observed import fingerprint as observed_fingerprint
+from controller.reconcile.ownership import mark_annotations
+from controller.reconcile.usage_flags import lowered_limit_warnings, lowers_a_limit
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Choices that change the plan: deletion permission and the tenants in scope."""
+
+    allow_delete: bool = False
+    max_deletes: int = 1
+    targets: frozenset[str] | None = None
+
+    def in_scope(self, tenant_id: str) -> bool:
+        return self.targets is None or tenant_id in self.targets
+
+
+@dataclass(frozen=True)
+class MissingObservations:
+    """Reads the plan still depends on, by project id."""
+
+    endpoints: frozenset[str] = frozenset()
+    marks: frozenset[str] = frozenset()
+    usage: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.endpoints or self.marks or self.usage)
+
+
+@dataclass
+class _Analysis:
+    """Accumulates one planning pass: actions, what is fine, and what is still unknown."""
+
+    actions: list[Action] = field(default_factory=list)
+    in_sync: list[str] = field(default_factory=list)
+    orphans: list[Orphan] = field(default_factory=list)
+    unmanaged: int = 0
+    endpoints: set[str] = field(default_factory=set)
+    marks: set[str] = field(default_factory=set)
+    usage: set[str] = field(default_factory=set)
+
+
+def missing_observations(
+    desired: DesiredFleetState, observed: ObservedFleet, options: PlanOptions
+) -> MissingObservations:
+    """What to read before the plan for this desired/observed pair is final."""
+    analysis = _analyse(desired, observed, options)
+    return MissingObservations(
+        endpoints=frozenset(analysis.endpoints),
+        marks=frozenset(analysis.marks),
+        usage=frozenset(analysis.usage),
+    )
+
+
+def plan_changes(
+    desired: DesiredFleetState, observed: ObservedFleet, options: PlanOptions
+) -> ChangePlan:
+    """The change plan. Call once `missing_observations` is empty for the same inputs."""
+    analysis = _analyse(desired, observed, options)
+    kinds = list(ActionKind)
+    actions = sorted(
+        analysis.actions, key=lambda a: (a.tenant, kinds.index(a.kind), a.project_id or "")
+    )
+    return ChangePlan(
+        fleet=desired.fleet,
+        actions=tuple(_gate_deletes(actions, options)),
+        in_sync=tuple(sorted(analysis.in_sync)),
+        orphans=tuple(sorted(analysis.orphans, key=lambda o: o.project_id)),
+        unmanaged_projects=analysis.unmanaged,
+        targeted=tuple(sorted(options.targets)) if options.targets is not None else None,
+    )
+
+
+def _analyse(
+    desired: DesiredFleetState, observed: ObservedFleet, options: PlanOptions
+) -> _Analysis:
+    matching = match_fleet(desired, observed)
+    analysis = _Analysis()
+    for tenant_id, match in matching.tenants.items():
+        if not options.in_scope(tenant_id):
+            continue
+        pending = len(analysis.endpoints)
+        actions = _tenant_actions(match, observed, desired, analysis)
+        analysis.actions.extend(actions)
+        if not actions and len(analysis.endpoints) == pending:
+            analysis.in_sync.append(tenant_id)
+    _analyse_unclaimed(matching, observed, desired, options, analysis)
+    return analysis
+
+
+def _tenant_actions(
+    match: TenantMatch, observed: ObservedFleet, desired: DesiredFleetState, analysis: _Analysis
+) -> list[Action]:
+    tenant = match.tenant
+    if match.conflict is not None:
+        return [_conflict(tenant, match.project, (), match.conflict, observed)]
+    if match.project is None:
+        return [] if tenant.state is TenantState.DELETED else [_create(tenant, desired)]
+    project = match.project
+    endpoints = observed.endpoints.get(project.project_id)
+    if endpoints is None:
+        analysis.endpoints.add(project.project_id)
+        return []
+    fixed = immutable_changes(tenant, project)
+    if fixed:
+        reason = "region and pg_version are fixed at creation; tenantctl never replaces a project"
+        return [_conflict(tenant, project, fixed, reason, observed)]
+    changes = tenant_changes(
+        tenant, project, endpoints, manage_name=match.matched_by is not MatchedBy.PROJECT_ID
+    )
+    actions = [
+        _action(kind, tenant, project, endpoints, reason=reason, changes=kind_changes)
+        for kind, kind_changes, reason in changes
+    ]
+    if tenant.state is TenantState.DELETED:
+        actions.append(
+            _action(ActionKind.DELETE, tenant, project, endpoints, "tenant state is deleted")
+        )
+    if actions and not match.verified:
+        analysis.marks.add(project.project_id)
+    return [_with_usage_warnings(a, observed, analysis) for a in actions]
+
+
+def _with_usage_warnings(action: Action, observed: ObservedFleet, analysis: _Analysis) -> Action:
+    if action.kind is not ActionKind.UPDATE or not lowers_a_limit(action.changes):
+        return action
+    assert action.project_id is not None
+    usage = observed.usage.get(action.project_id)
+    if usage is None:
+        analysis.usage.add(action.project_id)
+        return action
+    return action.model_copy(update={"warnings": lowered_limit_warnings(action.changes, usage)})
+
+
+def _action(
+    kind: ActionKind,
+    tenant: DesiredTenant,
+    project: ObservedProject,
+    endpoints: tuple[ObservedEndpoint, ...],
+    reason: str,
+    changes: tuple[object, ...] = (),
+) -> Action:
+    return Action.model_validate(
+        {
+            "tenant": tenant.tenant_id,
+            "kind": kind,
+            "project_id": project.project_id,
+            "project_name": project.name,
+            "reason": reason,
+            "changes": changes,
+            "settings": desired_settings(tenant) if kind is ActionKind.UPDATE else None,
+            "fingerprint": observed_fingerprint(project, endpoints),
+        }
+    )
+
+
+def _conflict(
+    tenant: DesiredTenant,
+    project: ObservedProject | None,
+    changes: tuple[object, ...],
+    reason: str,
+    observed: ObservedFleet,
+) -> Action:
+    endpoints = observed.endpoints.get(project.project_id, ()) if project else ()
+    return Action.model_validate(
+        {
+            "tenant": tenant.tenant_id,
+            "kind": ActionKind.CONFLICT,
+            "project_id": project.project_id if project else tenant.project_id,
+            "project_name": project.name if project else tenant.project_name,
+            "reason": reason,
+            "changes": changes,
+            "fingerprint": observed_fingerprint(project, endpoints) if project else None,
+        }
+    )
+
+
+def _create(tenant: DesiredTenant, desired: DesiredFleetState) -> Action:
+    spec = CreateSpec(
+        settings=desired_settings(tenant),
+        region_id=tenant.region_id,
+        pg_version=tenant.pg_version,
+        database_name=tenant.database_name,
+        role_name=tenant.role_name,
+        annotations=mark_annotations(desired.fleet, tenant.tenant_id),
+        org_id=desired.org_id,
+        suspended=tenant.state is TenantState.SUSPENDED,
+    )
+    return Action(
+        tenant=tenant.tenant_id,
+        kind=ActionKind.CREATE,
+        project_id=None,
+        project_name=tenant.project_name,
+        reason="no project exists for this tenant",
+        create=spec,
+        fingerprint=observed_fingerprint(None, ()),
+    )
+
+
+def _analyse_unclaimed(
+    matching: Matching,
+    observed: ObservedFleet,
+    desired: DesiredFleetState,
+    options: PlanOptions,
+    analysis: _Analysis,
+) -> None:
+    """Orphans get suspended, unmanaged projects counted; creates wait for every mark."""
+    creating = any(a.kind is ActionKind.CREATE for a in analysis.actions)
+    for project in matching.unclaimed:
+        if project.project_id not in observed.marks:
+            if creating or options.targets is None:
+                analysis.marks.add(project.project_id)
+            analysis.unmanaged += 1
+            continue
+        mark = observed.marks[project.project_id]
+        if mark is None or mark.fleet != desired.fleet:
+            analysis.unmanaged += 1
+            continue
+        tenant = desired.tenants.get(mark.tenant_id)
+        if tenant is not None and tenant.project_id in (None, project.project_id):
+            continue  # part of that tenant's conflict: shown there, left alone
+        if options.targets is None:
+            _orphan(project, mark.tenant_id, observed, analysis)
+
+
+def _orphan(
+    project: ObservedProject, tenant_id: str, observed: ObservedFleet, analysis: _Analysis
+) -> None:
+    analysis.orphans.append(
+        Orphan(project_id=project.project_id, project_name=project.name, tenant=tenant_id)
+    )
+    endpoints = observed.endpoints.get(project.project_id)
+    if endpoints is None:
+        analysis.endpoints.add(project.project_id)
+        return
+    changes = tuple(c for e in endpoints if (c := disabled_change(e, True)) is not None)
+    if changes:
+        analysis.actions.append(
+            Action(
+                tenant=tenant_id,
+                kind=ActionKind.SUSPEND,
+                project_id=project.project_id,
+                project_name=project.name,
+                reason="orphaned: its tenant file is gone; suspended and kept, never deleted",
+                changes=changes,
+                fingerprint=observed_fingerprint(project, endpoints),
+            )
+        )
+
+
+def _gate_deletes(actions: list[Action], options: PlanOptions) -> list[Action]:
+    """Deletes run only with --allow-delete, and at most --max-deletes of them (by tenant id)."""
+    gated, allowed = [], 0
+    for action in actions:
+        if action.kind is ActionKind.DELETE:
+            if not options.allow_delete:
+                action = action.model_copy(update={"blocked": "deletion needs --allow-delete"})
+            elif allowed >= options.max_deletes:
+                blocked = f"over --max-deletes {options.max_deletes} for one run"
+                action = action.model_copy(update={"blocked": blocked})
+            else:
+                allowed += 1
+        gated.append(action)
+    return gated

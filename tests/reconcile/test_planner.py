@@ -1,0 +1,226 @@
+"""The planner, as a specification: identity, changes, safety rules, incremental observation."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from controller.reconcile.changeplan import ActionKind, ChangePlan, FieldChange
+from controller.reconcile.desired import TenantState
+from controller.reconcile.observed import ObservedUsage, OwnershipMark
+from controller.reconcile.planner import (
+    MissingObservations,
+    PlanOptions,
+    missing_observations,
+    plan_changes,
+)
+from tests.reconcile.builders import (
+    FLEET,
+    converged,
+    endpoint_for,
+    fleet,
+    observed,
+    project_for,
+    simulate_apply,
+    tenant,
+)
+
+GiB = 1024**3
+
+
+def kinds(plan: ChangePlan) -> list[tuple[str, str]]:
+    return [(a.tenant, a.kind.value) for a in plan.actions]
+
+
+def test_empty_org_plans_one_create_per_tenant_with_ownership_mark() -> None:
+    desired = fleet(tenant("acme"), tenant("globex", state=TenantState.SUSPENDED))
+    plan = plan_changes(desired, observed(), PlanOptions())
+    assert kinds(plan) == [("acme", "create"), ("globex", "create")]
+    create = plan.actions[0].create
+    assert create is not None
+    assert create.annotations == {
+        "tenantctl/managed-by": "tenantctl",
+        "tenantctl/fleet": FLEET,
+        "tenantctl/tenant": "acme",
+    }
+    assert plan.actions[1].create is not None
+    assert plan.actions[1].create.suspended
+    assert plan.summary() == (
+        "Plan: 2 to create, 0 to update, 0 to suspend, 0 to resume, 0 to delete, 0 conflicts."
+    )
+
+
+def test_converged_fleet_plans_nothing() -> None:
+    desired = fleet(tenant("acme"), tenant("globex", state=TenantState.SUSPENDED))
+    live = converged(desired)
+    assert not missing_observations(desired, live, PlanOptions())
+    plan = plan_changes(desired, live, PlanOptions())
+    assert plan.actions == ()
+    assert plan.in_sync == ("acme", "globex")
+    assert not plan.has_changes
+
+
+def test_a_name_match_needs_its_computes_then_its_mark_only_when_something_changes() -> None:
+    t = tenant("acme")
+    live = observed(project_for(t))
+    assert missing_observations(fleet(t), live, PlanOptions()) == MissingObservations(
+        endpoints=frozenset({"proj-acme"})
+    )
+    with_computes = observed(
+        project_for(t), endpoints={"proj-acme": [endpoint_for(t, "proj-acme")]}
+    )
+    assert not missing_observations(fleet(t), with_computes, PlanOptions())
+    drifted = observed(
+        project_for(t, quota={"logical_size_bytes": 5 * GiB}),
+        endpoints={"proj-acme": [endpoint_for(t, "proj-acme")]},
+    )
+    assert missing_observations(fleet(t), drifted, PlanOptions()).marks == {"proj-acme"}
+
+
+def test_quota_change_shows_old_new_and_layer_and_unlimited_clears_to_zero() -> None:
+    t = tenant("acme", quota={"logical_size_bytes": 10 * GiB, "compute_time_seconds": 0})
+    live = converged(fleet(t))
+    live = dataclasses.replace(
+        live,
+        projects=(
+            dataclasses.replace(
+                live.projects[0],
+                quota={"logical_size_bytes": 5 * GiB, "compute_time_seconds": 3600},
+            ),
+        ),
+    )
+    plan = plan_changes(fleet(t), live, PlanOptions())
+    (update,) = plan.actions
+    assert update.kind is ActionKind.UPDATE
+    assert update.changes == (
+        FieldChange(target="project", field="settings.quota.compute_time_seconds", old=3600, new=0),
+        FieldChange(
+            target="project",
+            field="settings.quota.logical_size_bytes",
+            old=5 * GiB,
+            new=10 * GiB,
+            layer="plan",
+        ),
+    )
+    assert update.settings is not None
+    assert update.settings.quota["compute_time_seconds"] == 0
+
+
+def test_existing_compute_gets_the_plans_autoscaling_not_only_the_project_defaults() -> None:
+    t = tenant("acme", min_cu=0.5, max_cu=4.0)
+    live = converged(fleet(tenant("acme")))
+    plan = plan_changes(fleet(t), live, PlanOptions())
+    (update,) = plan.actions
+    fields = {(c.target, c.field, c.old, c.new) for c in update.changes}
+    assert ("ep-proj-acme", "autoscaling_limit_min_cu", 0.25, 0.5) in fields
+    assert ("ep-proj-acme", "autoscaling_limit_max_cu", 2.0, 4.0) in fields
+    assert ("project", "default_endpoint_settings.autoscaling_limit_max_cu", 2.0, 4.0) in fields
+
+
+def test_suspend_and_resume_flip_every_compute() -> None:
+    active = tenant("acme")
+    suspended = tenant("acme", state=TenantState.SUSPENDED)
+    live = converged(fleet(active))
+    plan = plan_changes(fleet(suspended), live, PlanOptions())
+    assert kinds(plan) == [("acme", "suspend")]
+    assert plan.actions[0].changes[0].new is True
+    back = plan_changes(fleet(active), simulate_apply(plan, live), PlanOptions())
+    assert kinds(back) == [("acme", "resume")]
+
+
+def test_region_or_pg_version_change_is_a_conflict_not_a_replacement() -> None:
+    t = tenant("acme")
+    live = converged(fleet(t))
+    moved = tenant("acme", region_id="aws-eu-central-1", quota={"logical_size_bytes": GiB})
+    plan = plan_changes(fleet(moved), live, PlanOptions())
+    assert kinds(plan) == [("acme", "conflict")]
+    assert plan.actions[0].changes[0].field == "region_id"
+    assert not plan.has_changes
+
+
+def test_same_named_project_without_mark_is_a_conflict_suggesting_adoption() -> None:
+    t = tenant("acme")
+    p = project_for(t, "stranger-1", quota={"logical_size_bytes": GiB})
+    live = observed(
+        p, endpoints={"stranger-1": [endpoint_for(t, "stranger-1")]}, marks={"stranger-1": None}
+    )
+    plan = plan_changes(fleet(t), live, PlanOptions())
+    (conflict,) = plan.actions
+    assert conflict.kind is ActionKind.CONFLICT
+    assert "adopt acme --project-id stranger-1" in conflict.reason
+
+
+def test_renamed_project_is_found_by_its_mark_and_renamed_back_not_duplicated() -> None:
+    t = tenant("acme")
+    p = project_for(t, name="someone-renamed-me")
+    live = observed(p, endpoints={p.project_id: [endpoint_for(t, p.project_id)]})
+    assert missing_observations(fleet(t), live, PlanOptions()).marks == {p.project_id}
+    live = dataclasses.replace(live, marks={p.project_id: OwnershipMark(FLEET, "acme")})
+    plan = plan_changes(fleet(t), live, PlanOptions())
+    assert kinds(plan) == [("acme", "update")]
+    assert plan.actions[0].changes[0] == FieldChange(
+        target="project", field="name", old="someone-renamed-me", new="acme"
+    )
+
+
+def test_removed_tenant_file_suspends_its_project_and_reports_it_orphaned() -> None:
+    gone = tenant("gone")
+    live = converged(fleet(gone))
+    plan = plan_changes(fleet(), live, PlanOptions(allow_delete=True, max_deletes=10))
+    assert kinds(plan) == [("gone", "suspend")]
+    assert [o.tenant for o in plan.orphans] == ["gone"]
+    again = plan_changes(fleet(), simulate_apply(plan, live), PlanOptions(allow_delete=True))
+    assert again.actions == ()
+    assert [o.tenant for o in again.orphans] == ["gone"]
+
+
+def test_delete_needs_state_deleted_and_permission_and_respects_max_deletes() -> None:
+    names = ["a1", "a2", "a3"]
+    live = converged(fleet(*(tenant(n) for n in names)))
+    doomed = fleet(*(tenant(n, state=TenantState.DELETED) for n in names))
+    refused = plan_changes(doomed, live, PlanOptions())
+    deletes = [a for a in refused.actions if a.kind is ActionKind.DELETE]
+    assert [a.blocked for a in deletes] == ["deletion needs --allow-delete"] * 3
+    allowed = plan_changes(doomed, live, PlanOptions(allow_delete=True, max_deletes=2))
+    deletes = [a for a in allowed.actions if a.kind is ActionKind.DELETE]
+    assert [a.blocked for a in deletes] == [None, None, "over --max-deletes 2 for one run"]
+
+
+def test_unmanaged_projects_are_counted_and_never_touched() -> None:
+    t = tenant("acme")
+    stranger = project_for(tenant("other"), "stranger-9", name="their-app")
+    live = observed(stranger)
+    assert missing_observations(fleet(t), live, PlanOptions()).marks == {"stranger-9"}
+    live = observed(stranger, marks={"stranger-9": None})
+    plan = plan_changes(fleet(t), live, PlanOptions())
+    assert kinds(plan) == [("acme", "create")]
+    assert plan.unmanaged_projects == 1
+
+
+def test_lowering_a_limit_below_usage_is_flagged() -> None:
+    t = tenant("acme", quota={"compute_time_seconds": 3600, "logical_size_bytes": GiB})
+    live = converged(fleet(tenant("acme")))
+    assert missing_observations(fleet(t), live, PlanOptions()).usage == {"proj-acme"}
+    usage = ObservedUsage(compute_time_seconds=7200, logical_size_bytes=2 * GiB)
+    live = dataclasses.replace(live, usage={"proj-acme": usage})
+    (update,) = plan_changes(fleet(t), live, PlanOptions()).actions
+    assert update.warnings == (
+        "compute_time_seconds limit 3600 is at or below current usage 7200: "
+        "will suspend computes at once",
+        f"logical_size_bytes limit {GiB} is at or below current usage {2 * GiB}: will block writes",
+    )
+
+
+def test_targets_limit_the_plan_to_named_tenants() -> None:
+    desired = fleet(tenant("acme"), tenant("globex"))
+    plan = plan_changes(desired, observed(), PlanOptions(targets=frozenset({"globex"})))
+    assert kinds(plan) == [("globex", "create")]
+    assert plan.targeted == ("globex",)
+
+
+def test_adopted_project_is_matched_by_id_and_keeps_its_name() -> None:
+    t = tenant("acme", project_id="legacy-42")
+    p = project_for(t, "legacy-42", name="Legacy ACME DB")
+    live = observed(p, endpoints={"legacy-42": [endpoint_for(t, "legacy-42")]})
+    plan = plan_changes(fleet(t), live, PlanOptions())
+    assert plan.actions == ()
+    assert plan.in_sync == ("acme",)
