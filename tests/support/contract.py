@@ -21,14 +21,15 @@ openapi-core quirks handled here (0.23, openapi-schema-validator 0.8):
   `anyOf: [<schema>, null]`.
 - Unknown formats are silently ignored: Neon's `uint64` gets a real check (0 <= n < 2**64).
 - Schema error messages embed the whole offending value; ours name the JSON path and keep values
-  short, and never show values of `x-sensitive` fields.
+  short, and never show the values of fields Neon lists in an object's `x-sensitive` (passwords,
+  connection URIs, hosts...): those property schemas are marked at load time.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -60,6 +61,8 @@ _MAX_MESSAGE = 200
 _VALUE_FREE_VALIDATORS = frozenset({"required", "dependencies"})
 # Marks the `null` branch added by `allow_null_where_nullable`, so errors can leave it out.
 _NULL_BRANCH_MARK = "x-tenantctl-null-branch"
+# Marks a property schema named in its object's `x-sensitive` list (see `mark_sensitive`).
+_SENSITIVE_MARK = "x-tenantctl-sensitive"
 
 
 class ContractViolation(AssertionError):
@@ -114,7 +117,7 @@ def describe_schema_error(error: ValidationError) -> list[str]:
         if branch_errors:
             return [line for sub in branch_errors for line in describe_schema_error(sub)]
     schema = error.schema if isinstance(error.schema, Mapping) else {}
-    if schema.get("x-sensitive") and error.validator not in _VALUE_FREE_VALIDATORS:
+    if schema.get(_SENSITIVE_MARK) and error.validator not in _VALUE_FREE_VALIDATORS:
         rule = f"{error.validator}={error.validator_value!r}"[:_MAX_MESSAGE]
         return [f"{error.json_path}: value (hidden: x-sensitive field) fails {rule}"]
     return [f"{error.json_path}: {_short_message(error)}"]
@@ -165,6 +168,35 @@ def describe_error(error: Exception) -> list[str]:
 
 
 # --- contract loading ---------------------------------------------------------------------------
+
+
+def mark_sensitive(node: Any) -> Any:
+    """Mark each property an object schema lists in `x-sensitive`, so messages hide its value.
+
+    Only inline property schemas are marked; a `$ref` property is an object or array, whose
+    value messages never print anyway (`<object>`), and its own sensitive fields are marked.
+    """
+    if isinstance(node, list):
+        return [mark_sensitive(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: mark_sensitive(value) for key, value in node.items()}
+    sensitive = node.get("x-sensitive")
+    properties = node.get("properties")
+    if isinstance(sensitive, list) and isinstance(properties, dict):
+        node["properties"] = {
+            name: {**schema, _SENSITIVE_MARK: True}
+            if name in sensitive and isinstance(schema, dict) and "$ref" not in schema
+            else schema
+            for name, schema in properties.items()
+        }
+    return node
+
+
+def prepare_contract(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document openapi-core gets: Neon's contract with the two rewrites above."""
+    prepared: dict[str, Any] = allow_null_where_nullable(mark_sensitive(dict(document)))
+    return prepared
 
 
 def allow_null_where_nullable(node: Any) -> Any:
@@ -247,7 +279,7 @@ class ContractValidator:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self._server = _Server.of(document)
         config = Config(extra_format_validators={"uint64": _is_uint64})
-        self._openapi = OpenAPI.from_dict(allow_null_where_nullable(dict(document)), config=config)
+        self._openapi = OpenAPI.from_dict(prepare_contract(document), config=config)
 
     @classmethod
     def from_file(cls, path: Path = CONTRACT_PATH) -> ContractValidator:
@@ -299,84 +331,62 @@ def _shared_validator() -> ContractValidator:
 # --- transports ---------------------------------------------------------------------------------
 
 
-class _Recorder:
-    """Shared by both transports: validate, remember every violation, raise it."""
+class _ViolationLog:
+    """What both transports share: validate, keep every violation in `violations`, raise it."""
 
     def __init__(self, validator: ContractValidator | None) -> None:
         self.validator = validator or ContractValidator.shared()
         self.violations: list[ContractViolation] = []
 
-    def check_request(self, request: httpx.Request) -> None:
-        self._record(self.validator.validate_request, request)
-
-    def check_response(self, request: httpx.Request, response: httpx.Response) -> None:
-        self._record(self.validator.validate_response, request, response)
-
-    def _record(self, validate: Any, *args: Any) -> None:
+    def _check(self, request: httpx.Request, response: httpx.Response | None = None) -> None:
         try:
-            validate(*args)
+            if response is None:
+                self.validator.validate_request(request)
+            else:
+                self.validator.validate_response(request, response)
         except ContractViolation as violation:
             self.violations.append(violation)
             raise
 
 
-class ValidatingTransport(httpx.BaseTransport):
-    """Wraps a sync transport; every request and response is checked against the contract."""
+class ValidatingTransport(_ViolationLog, httpx.BaseTransport):
+    """Wraps a sync transport: each request is checked before it is forwarded, each response
+    (read in full) after."""
 
     def __init__(
         self, inner: httpx.BaseTransport, validator: ContractValidator | None = None
     ) -> None:
+        super().__init__(validator)
         self.inner = inner
-        self._recorder = _Recorder(validator)
-        self.violations = self._recorder.violations
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
-        self._recorder.check_request(request)
+        self._check(request)
         response = self.inner.handle_request(request)
         response.read()
-        self._recorder.check_response(request, response)
+        self._check(request, response)
         return response
 
     def close(self) -> None:
         self.inner.close()
 
 
-class ValidatingAsyncTransport(httpx.AsyncBaseTransport):
-    """Wraps an async transport; every request and response is checked against the contract."""
+class ValidatingAsyncTransport(_ViolationLog, httpx.AsyncBaseTransport):
+    """Wraps an async transport (e.g. `httpx.ASGITransport`), like `ValidatingTransport`."""
 
     def __init__(
         self, inner: httpx.AsyncBaseTransport, validator: ContractValidator | None = None
     ) -> None:
+        super().__init__(validator)
         self.inner = inner
-        self._recorder = _Recorder(validator)
-        self.violations = self._recorder.violations
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
-        self._recorder.check_request(request)
+        self._check(request)
         response = await self.inner.handle_async_request(request)
         await response.aread()
-        self._recorder.check_response(request, response)
+        self._check(request, response)
         return response
 
     async def aclose(self) -> None:
         await self.inner.aclose()
-
-
-def iter_violations(
-    transports: Iterable[ValidatingTransport | ValidatingAsyncTransport],
-) -> Iterator[ContractViolation]:
-    for transport in transports:
-        yield from transport.violations
-
-
-__all__ = [
-    "CONTRACT_PATH",
-    "ContractValidator",
-    "ContractViolation",
-    "ValidatingAsyncTransport",
-    "ValidatingTransport",
-    "describe_error",
-    "iter_violations",
-]
