@@ -1,0 +1,96 @@
+"""The query of a consumption-history read, checked and split into Neon-sized batches.
+
+`GET /consumption_history/projects` takes at most 100 `project_ids` per request and pages at
+`limit` 1..100. Splitting, de-duplicating and formatting are pure, so they are tested without
+HTTP; the client only sends the batches. Range rules that depend on Neon's clock (hourly data
+for 168 h, daily for 60 days, monthly for a year) are Neon's to enforce: it answers 406.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from controller.neon.errors import NeonUsageError
+
+MAX_IDS_PER_REQUEST = 100
+PAGE_LIMIT = 100
+GRANULARITIES = ("hourly", "daily", "monthly")
+METRICS = (
+    "active_time_seconds",
+    "compute_time_seconds",
+    "written_data_bytes",
+    "synthetic_storage_size_bytes",
+    "data_storage_bytes_hour",
+    "logical_size_bytes",
+    "logical_size_bytes_hour",
+)
+_NEON_ID = re.compile(r"^[a-z0-9-]{1,60}$")
+
+
+@dataclass(frozen=True)
+class ConsumptionQuery:
+    project_ids: tuple[str, ...]
+    since: str
+    until: str
+    granularity: str
+    metrics: tuple[str, ...]
+    org_id: str | None
+    page_limit: int = PAGE_LIMIT
+
+    @classmethod
+    def build(
+        cls,
+        project_ids: Iterable[str],
+        *,
+        since: datetime,
+        until: datetime,
+        granularity: str,
+        metrics: Sequence[str] | None,
+        org_id: str | None,
+    ) -> ConsumptionQuery:
+        """Check the arguments (NeonUsageError naming the bad one) and normalise them."""
+        ids = tuple(dict.fromkeys(project_ids))  # de-duplicated, order kept
+        bad_ids = [value for value in ids if not _NEON_ID.fullmatch(value)]
+        if bad_ids:
+            raise NeonUsageError(f"consumption_history: not Neon project ids: {bad_ids[:5]}")
+        if granularity not in GRANULARITIES:
+            raise NeonUsageError(
+                f"consumption_history: granularity must be one of {GRANULARITIES}, "
+                f"got {granularity!r}"
+            )
+        unknown = [metric for metric in metrics or () if metric not in METRICS]
+        if unknown:
+            raise NeonUsageError(
+                f"consumption_history: unknown metrics {unknown}; known: {METRICS}"
+            )
+        start, end = _rfc3339("since", since), _rfc3339("until", until)
+        if since >= until:
+            raise NeonUsageError(
+                f"consumption_history: since ({start}) must be before until ({end})"
+            )
+        return cls(ids, start, end, granularity, tuple(dict.fromkeys(metrics or ())), org_id)
+
+    def batches(self) -> list[list[tuple[str, str]]]:
+        """Query parameters of each request: one per 100 project ids (none if no ids)."""
+        common = [("from", self.since), ("to", self.until), ("granularity", self.granularity)]
+        common += [("limit", str(self.page_limit))]
+        common += [("metrics", metric) for metric in self.metrics]
+        if self.org_id:
+            common.append(("org_id", self.org_id))
+        return [
+            [*common, *(("project_ids", project_id) for project_id in batch)]
+            for batch in _chunks(self.project_ids, MAX_IDS_PER_REQUEST)
+        ]
+
+
+def _chunks(values: tuple[str, ...], size: int) -> list[tuple[str, ...]]:
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def _rfc3339(name: str, value: datetime) -> str:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NeonUsageError(f"consumption_history: {name} must be timezone-aware, got {value}")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

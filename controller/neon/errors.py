@@ -1,0 +1,291 @@
+"""Every error the Neon client raises, in one tree, so callers decide by kind, not by string.
+
+    NeonError                          base of everything below; never raised itself
+    ├── NeonConfigError                bad settings or environment, found before any request
+    ├── NeonUsageError                 a call the client refuses before sending (bad id, naive time)
+    ├── NeonOperationError             an operation Neon scheduled for a mutation did not succeed
+    │   ├── OperationFailedError         status `failed`, `error` or `cancelled`
+    │   └── OperationDeadlineError       still not terminal when the deadline passed
+    └── NeonAPIError                   an HTTP call ended badly
+        ├── OutcomeUnknownError          a mutation was sent but its response was lost (timeout,
+        │   │                            dropped connection, 5xx from a gateway): Neon may or may
+        │   │                            not have acted. Observe before retrying; never re-sent.
+        │   └── CreateOutcomeUnknownError  POST /projects: look the project up by name first
+        ├── NeonTemporaryError           retrying later may succeed (reads are retried for you)
+        │   ├── LockedError                423: conflicting operations still run on the project
+        │   ├── RateLimitedError           429: over Neon's request budget
+        │   ├── ServiceUnavailableError    503: always safe to retry
+        │   ├── GatewayError               502, 504, 524: a proxy gave up on Neon
+        │   ├── ServerError                500 and any other 5xx
+        │   ├── IncompleteListError        200, but Neon named projects it could not list
+        │   └── NeonTransportError         no HTTP response at all: connect failure, timeout, drop
+        └── NeonPermanentError           the same request will fail the same way
+            ├── BadRequestError            400
+            ├── UnauthorizedError          401: missing or invalid API key
+            ├── ForbiddenError             403
+            │   └── ConsumptionUnavailableError  403 from consumption history: plan lacks access
+            ├── NotFoundError              404
+            ├── NotAcceptableError         406: e.g. a consumption range outside its granularity
+            ├── PreconditionFailedError    412
+            ├── UnprocessableEntityError   422
+            ├── UnexpectedStatusError      any other status
+            └── InvalidResponseError       a 2xx whose body does not match the contract
+
+Every error carries `method`, `path`, `status`, `neon_message` (Neon's own `message`), `code` and
+`request_id` (the `X-Request-ID` the client sent, or the one Neon echoed). The text of every error
+is scrubbed with `controller.logs.redact_text` at construction, and bodies are reduced to Neon's
+`message` before they reach an error: an error never holds an API key, a password or a
+connection string.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from controller.logs import redact_text
+
+_SNIPPET_CHARS = 200
+
+
+class NeonError(Exception):
+    """Base of every error the Neon client raises."""
+
+    def __init__(
+        self,
+        summary: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        neon_message: str = "",
+        code: str = "",
+        request_id: str | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.neon_message = redact_text(neon_message)
+        self.code = code
+        self.request_id = request_id
+        super().__init__(redact_text(summary))
+
+    def __str__(self) -> str:
+        where = f"{self.method} {self.path}" if self.method and self.path else ""
+        status = f" -> {self.status}" if self.status is not None else ""
+        request = f" [request_id={self.request_id}]" if self.request_id else ""
+        head = f"{where}{status}: " if where or status else ""
+        return redact_text(f"{head}{self.args[0]}{request}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class NeonConfigError(NeonError):
+    """Settings or environment are unusable; nothing was sent."""
+
+
+class NeonUsageError(NeonError):
+    """The caller passed something the client refuses before sending anything."""
+
+
+class NeonOperationError(NeonError):
+    """An operation Neon scheduled for a mutation did not reach success."""
+
+    def __init__(
+        self,
+        summary: str,
+        *,
+        project_id: str,
+        operation_id: str,
+        action: str,
+        operation_status: str,
+        **context: Any,
+    ) -> None:
+        self.project_id = project_id
+        self.operation_id = operation_id
+        self.action = action
+        self.operation_status = operation_status
+        super().__init__(summary, **context)
+
+
+class OperationFailedError(NeonOperationError):
+    """The operation ended `failed`, `error` or `cancelled`."""
+
+
+class OperationDeadlineError(NeonOperationError):
+    """The operation was still running when the wait deadline passed (it may yet finish)."""
+
+
+class NeonAPIError(NeonError):
+    """An HTTP call to Neon ended badly."""
+
+
+class OutcomeUnknownError(NeonAPIError):
+    """A mutation reached the wire but its response was lost; Neon may or may not have acted."""
+
+
+class CreateOutcomeUnknownError(OutcomeUnknownError):
+    """POST /projects whose response was lost: look the project up by name before retrying."""
+
+    def __init__(self, summary: str, *, project_name: str | None, **context: Any) -> None:
+        self.project_name = project_name
+        super().__init__(summary, **context)
+
+
+class NeonTemporaryError(NeonAPIError):
+    """Retrying later may succeed. `retry_after` holds Neon's Retry-After hint, if it gave one."""
+
+    retry_after: float | None = None
+
+
+class LockedError(NeonTemporaryError):
+    """423: conflicting operations still run on the project; Neon did not act."""
+
+
+class RateLimitedError(NeonTemporaryError):
+    """429: over Neon's request budget; Neon did not act."""
+
+
+class ServiceUnavailableError(NeonTemporaryError):
+    """503: Neon did not act; always safe to retry."""
+
+
+class GatewayError(NeonTemporaryError):
+    """502, 504, 524: a proxy in front of Neon gave up; Neon may have acted."""
+
+
+class ServerError(NeonTemporaryError):
+    """500 and any other 5xx: Neon failed; it may have acted."""
+
+
+class IncompleteListError(NeonTemporaryError):
+    """Neon answered a list with `unavailable_project_ids`: the list is partial, do not trust it."""
+
+
+class NeonTransportError(NeonTemporaryError):
+    """No HTTP response. `request_sent` is False only when the request provably never left."""
+
+    def __init__(self, summary: str, *, request_sent: bool, **context: Any) -> None:
+        self.request_sent = request_sent
+        super().__init__(summary, **context)
+
+
+class NeonPermanentError(NeonAPIError):
+    """The same request will fail the same way; fix the request, the key or the plan."""
+
+
+class BadRequestError(NeonPermanentError):
+    """400: Neon rejected the request body or parameters."""
+
+
+class UnauthorizedError(NeonPermanentError):
+    """401: the API key is missing, revoked or invalid."""
+
+
+class ForbiddenError(NeonPermanentError):
+    """403: the key or the plan does not allow this."""
+
+
+class ConsumptionUnavailableError(ForbiddenError):
+    """403 from consumption history: the plan lacks it; fall back to the project counters."""
+
+
+class NotFoundError(NeonPermanentError):
+    """404: no such project, endpoint or operation (or not visible to this key)."""
+
+
+class NotAcceptableError(NeonPermanentError):
+    """406: e.g. a consumption range outside what its granularity allows."""
+
+
+class PreconditionFailedError(NeonPermanentError):
+    """412: a precondition of the call does not hold."""
+
+
+class UnprocessableEntityError(NeonPermanentError):
+    """422: well-formed but not processable now or ever (e.g. a branch not ready)."""
+
+
+class UnexpectedStatusError(NeonPermanentError):
+    """A status the contract does not describe for this call."""
+
+
+class InvalidResponseError(NeonPermanentError):
+    """A 2xx whose body does not match the contract (not JSON, or missing required fields)."""
+
+
+_ERROR_BY_STATUS: dict[int, type[NeonAPIError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    406: NotAcceptableError,
+    412: PreconditionFailedError,
+    422: UnprocessableEntityError,
+    423: LockedError,
+    429: RateLimitedError,
+    500: ServerError,
+    502: GatewayError,
+    503: ServiceUnavailableError,
+    504: GatewayError,
+    524: GatewayError,
+}
+
+
+def error_class_for_status(status: int, *, consumption: bool = False) -> type[NeonAPIError]:
+    """The error class for a non-2xx HTTP status (consumption routes turn 403 into a fallback)."""
+    if consumption and status == 403:
+        return ConsumptionUnavailableError
+    if status in _ERROR_BY_STATUS:
+        return _ERROR_BY_STATUS[status]
+    return ServerError if status >= 500 else UnexpectedStatusError
+
+
+def error_from_response(
+    method: str,
+    path: str,
+    response: httpx.Response,
+    *,
+    sent_request_id: str | None,
+    consumption: bool = False,
+    retry_after: float | None = None,
+) -> NeonAPIError:
+    """Build the error for a non-2xx response from Neon's `GeneralError` body, scrubbed."""
+    neon_message, code, echoed_id = _general_error_fields(response)
+    error_class = error_class_for_status(response.status_code, consumption=consumption)
+    reason = response.reason_phrase or "HTTP error"
+    error = error_class(
+        f"{reason}: {neon_message}" if neon_message else reason,
+        method=method,
+        path=path,
+        status=response.status_code,
+        neon_message=neon_message,
+        code=code,
+        request_id=echoed_id or sent_request_id,
+    )
+    if isinstance(error, NeonTemporaryError):
+        error.retry_after = retry_after
+    return error
+
+
+def _general_error_fields(response: httpx.Response) -> tuple[str, str, str | None]:
+    """(message, code, request_id) of a GeneralError body; a scrubbed snippet of a non-JSON one."""
+    try:
+        body = json.loads(response.content) if response.content else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        code = body.get("code")
+        request_id = body.get("request_id")
+        return (
+            body["message"],
+            code if isinstance(code, str) else "",
+            request_id if isinstance(request_id, str) and request_id else None,
+        )
+    if body is not None:
+        return "", "", None  # JSON, but not an error body: withheld, it may hold anything
+    snippet = response.content[:_SNIPPET_CHARS].decode("utf-8", errors="replace").strip()
+    return redact_text(snippet), "", None  # e.g. a gateway's HTML page

@@ -1,0 +1,103 @@
+"""Request bodies the client sends: project create/update and endpoint update.
+
+Strict where response models are tolerant: an unknown field is a bug in the caller, so these
+forbid extras, and bounds from Neon's contract are checked before anything is sent. Serialised
+with unset (None) fields omitted, but a value of 0 always sent: a quota of 0 means "unlimited" to
+Neon and must really reach it to clear a limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_NEON_ID = r"^[a-z0-9-]{1,60}$"
+
+
+class Payload(BaseModel):
+    """Base of every request body part: strict, immutable, serialised without unset fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON object sent to Neon (None fields omitted, zeros kept)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class QuotaInput(Payload):
+    """Per-project quotas; 0 = unlimited (and clears an earlier limit), None = leave as is."""
+
+    active_time_seconds: int | None = Field(default=None, ge=0)
+    compute_time_seconds: int | None = Field(default=None, ge=0)
+    written_data_bytes: int | None = Field(default=None, ge=0)
+    data_transfer_bytes: int | None = Field(default=None, ge=0)
+    logical_size_bytes: int | None = Field(default=None, ge=0)
+
+
+class ProjectSettingsInput(Payload):
+    quota: QuotaInput | None = None
+
+
+class DefaultEndpointSettingsInput(Payload):
+    """Compute defaults of a project (apply to computes created later)."""
+
+    autoscaling_limit_min_cu: float | None = Field(default=None, ge=0.25)
+    autoscaling_limit_max_cu: float | None = Field(default=None, ge=0.25)
+    suspend_timeout_seconds: int | None = Field(default=None, ge=-1, le=604800)
+    pg_settings: dict[str, str] | None = None
+
+
+class BranchInput(Payload):
+    """The default branch of a new project; `annotations` mark ownership (at most 50 keys)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=256)
+    database_name: str | None = Field(default=None, min_length=1)
+    role_name: str | None = Field(default=None, min_length=1)
+    annotations: dict[str, str] | None = Field(default=None, max_length=50)
+
+
+class ProjectCreate(Payload):
+    """Body of `POST /projects`. `org_id` defaults to the client's NEON_ORG_ID when unset."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=256)
+    region_id: str | None = None
+    pg_version: int | None = Field(default=None, ge=14, le=18)
+    org_id: str | None = Field(default=None, pattern=_NEON_ID)
+    settings: ProjectSettingsInput | None = None
+    default_endpoint_settings: DefaultEndpointSettingsInput | None = None
+    history_retention_seconds: int | None = Field(default=None, ge=0, le=2592000)
+    branch: BranchInput | None = None
+
+    def body(self) -> dict[str, Any]:
+        return {"project": self.wire()}
+
+
+class ProjectUpdate(Payload):
+    """Body of `PATCH /projects/{id}`; region, Postgres version and org cannot change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=256)
+    settings: ProjectSettingsInput | None = None
+    default_endpoint_settings: DefaultEndpointSettingsInput | None = None
+    history_retention_seconds: int | None = Field(default=None, ge=0, le=2592000)
+
+    def body(self) -> dict[str, Any]:
+        return {"project": self.wire()}
+
+
+class EndpointSettingsInput(Payload):
+    pg_settings: dict[str, str] | None = None
+
+
+class EndpointUpdate(Payload):
+    """Body of `PATCH /projects/{id}/endpoints/{endpoint_id}` (size changes restart the compute)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    autoscaling_limit_min_cu: float | None = Field(default=None, ge=0.25)
+    autoscaling_limit_max_cu: float | None = Field(default=None, ge=0.25)
+    suspend_timeout_seconds: int | None = Field(default=None, ge=-1, le=604800)
+    disabled: bool | None = None
+    settings: EndpointSettingsInput | None = None
+
+    def body(self) -> dict[str, Any]:
+        return {"endpoint": self.wire()}

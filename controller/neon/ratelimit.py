@@ -1,0 +1,212 @@
+"""Client-side rate limiting, shared per API key, so a whole fleet run stays inside Neon's budget.
+
+Neon allows about 700 requests/min per account, bursts of 40/s per route, and about 50/min on the
+consumption endpoints, and answers 429 beyond that. Every request draws one token from:
+
+- the account bucket (rate `requests_per_minute`, burst `burst_per_second`),
+- its route's bucket (`GET /projects/{project_id}`...: rate and burst `burst_per_second`),
+- for consumption routes, the consumption bucket (`consumption_requests_per_minute`, burst 1).
+
+Buckets use GCRA (the "virtual scheduling" form of a token bucket): a reservation is computed
+atomically from the clock, so it needs no lock across `await`, works with an injected clock, and
+queues callers in arrival order. Over any window of `w` seconds a bucket admits at most
+`burst + rate * w` requests.
+
+Adaptive: a 429 that still arrives empties the buckets the request drew from, holds them off for
+Retry-After (or one interval), and multiplies their rate by `rate_slowdown_factor` (at most once
+per `rate_penalty_cooldown_seconds`, never below `rate_min_factor`). The rate then recovers
+linearly by `rate_recovery_per_minute` of full speed per minute without a new 429.
+
+One limiter per (host, API key) is shared by every client in the process through a registry keyed
+on a SHA-256 fingerprint, never on the key itself. Clients that share a key but configure
+different limits share the stricter of the two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from controller.neon.settings import NeonSettings
+
+ACCOUNT_BUCKET = "account"
+CONSUMPTION_BUCKET = "consumption"
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The budget and the adaptation parameters of one limiter."""
+
+    requests_per_minute: float
+    burst_per_second: float
+    consumption_requests_per_minute: float
+    slowdown_factor: float
+    min_factor: float
+    recovery_per_minute: float
+    penalty_cooldown_seconds: float
+
+    @classmethod
+    def from_settings(cls, settings: NeonSettings) -> RateLimits:
+        return cls(
+            requests_per_minute=settings.requests_per_minute,
+            burst_per_second=settings.burst_per_second,
+            consumption_requests_per_minute=settings.consumption_requests_per_minute,
+            slowdown_factor=settings.rate_slowdown_factor,
+            min_factor=settings.rate_min_factor,
+            recovery_per_minute=settings.rate_recovery_per_minute,
+            penalty_cooldown_seconds=settings.rate_penalty_cooldown_seconds,
+        )
+
+    def stricter(self, other: RateLimits) -> RateLimits:
+        """Field by field, whichever of the two is more polite to Neon."""
+        return replace(
+            self,
+            requests_per_minute=min(self.requests_per_minute, other.requests_per_minute),
+            burst_per_second=min(self.burst_per_second, other.burst_per_second),
+            consumption_requests_per_minute=min(
+                self.consumption_requests_per_minute, other.consumption_requests_per_minute
+            ),
+        )
+
+    def bucket_shape(self, bucket: str) -> tuple[float, float]:
+        """(requests per second, burst capacity) of a bucket name."""
+        if bucket == ACCOUNT_BUCKET:
+            return self.requests_per_minute / 60.0, max(1.0, self.burst_per_second)
+        if bucket == CONSUMPTION_BUCKET:
+            return self.consumption_requests_per_minute / 60.0, 1.0
+        return self.burst_per_second, max(1.0, self.burst_per_second)
+
+
+class _Bucket:
+    """One GCRA bucket with an adaptive speed factor."""
+
+    def __init__(self, per_second: float, capacity: float) -> None:
+        self.per_second = per_second
+        self.capacity = capacity
+        self.tat = -math.inf  # theoretical arrival time of the next conforming request
+        self.factor = 1.0  # speed factor at `factor_since`
+        self.factor_since = -math.inf
+        self.last_penalty = -math.inf
+
+    def interval(self, now: float, limits: RateLimits) -> float:
+        return 1.0 / (self.per_second * self.current_factor(now, limits))
+
+    def current_factor(self, now: float, limits: RateLimits) -> float:
+        regained = max(0.0, now - self.factor_since) * limits.recovery_per_minute / 60.0
+        return min(1.0, self.factor + regained)
+
+    def ready_at(self, now: float, limits: RateLimits) -> float:
+        tolerance = (self.capacity - 1.0) * self.interval(now, limits)
+        return max(now, self.tat - tolerance)
+
+    def take(self, at: float, now: float, limits: RateLimits) -> None:
+        self.tat = max(self.tat, at) + self.interval(now, limits)
+
+    def penalize(self, now: float, hold_seconds: float | None, limits: RateLimits) -> bool:
+        """Slow down and drain after a 429; False if within the cooldown of the last one."""
+        if now - self.last_penalty < limits.penalty_cooldown_seconds:
+            return False
+        self.factor = max(
+            limits.min_factor, self.current_factor(now, limits) * limits.slowdown_factor
+        )
+        self.factor_since = now
+        self.last_penalty = now
+        interval = self.interval(now, limits)
+        hold = interval if hold_seconds is None else max(hold_seconds, interval)
+        tolerance = (self.capacity - 1.0) * interval
+        self.tat = max(self.tat, now + hold + tolerance)  # no burst credit; next at now + hold
+        return True
+
+
+class RateLimiter:
+    """Reserves send times for requests across all buckets they draw from; thread-safe."""
+
+    def __init__(self, limits: RateLimits) -> None:
+        self._limits = limits
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def limits(self) -> RateLimits:
+        return self._limits
+
+    def reserve(self, route: str, *, consumption: bool, now: float) -> float:
+        """Reserve a slot for one request on `route`; returns seconds to wait before sending."""
+        with self._lock:
+            buckets = self._buckets_for(route, consumption)
+            send_at = max(bucket.ready_at(now, self._limits) for bucket in buckets)
+            for bucket in buckets:
+                bucket.take(send_at, now, self._limits)
+            return send_at - now
+
+    def penalize(
+        self, route: str, *, consumption: bool, now: float, retry_after: float | None
+    ) -> float | None:
+        """Record a 429 on `route`; returns the new account speed factor if it slowed down."""
+        with self._lock:
+            slowed = [
+                bucket.penalize(now, retry_after, self._limits)
+                for bucket in self._buckets_for(route, consumption)
+            ]
+            if not any(slowed):
+                return None
+            return self._buckets[ACCOUNT_BUCKET].current_factor(now, self._limits)
+
+    def speed_factor(self, *, now: float, bucket: str = ACCOUNT_BUCKET) -> float:
+        """The current fraction of the configured rate a bucket runs at (1.0 = full speed)."""
+        with self._lock:
+            found = self._buckets.get(bucket)
+            return 1.0 if found is None else found.current_factor(now, self._limits)
+
+    def adopt_stricter(self, limits: RateLimits) -> None:
+        """Another client shares this key: keep the stricter budget of the two."""
+        with self._lock:
+            self._limits = self._limits.stricter(limits)
+            for name, bucket in self._buckets.items():
+                bucket.per_second, bucket.capacity = self._limits.bucket_shape(name)
+
+    def _buckets_for(self, route: str, consumption: bool) -> list[_Bucket]:
+        names: Iterable[str] = (ACCOUNT_BUCKET, f"route:{route}") + (
+            (CONSUMPTION_BUCKET,) if consumption else ()
+        )
+        return [self._bucket(name) for name in names]
+
+    def _bucket(self, name: str) -> _Bucket:
+        bucket = self._buckets.get(name)
+        if bucket is None:
+            bucket = self._buckets[name] = _Bucket(*self._limits.bucket_shape(name))
+        return bucket
+
+
+def key_fingerprint(host: str, api_key: str) -> str:
+    """A stable identifier for (host, key) that reveals nothing about the key."""
+    return hashlib.sha256(f"tenantctl-neon-limiter\n{host}\n{api_key}".encode()).hexdigest()
+
+
+class RateLimiterRegistry:
+    """Hands out one RateLimiter per (host, API key); keyed on a fingerprint, never the key."""
+
+    def __init__(self) -> None:
+        self._limiters: dict[str, RateLimiter] = {}
+        self._lock = threading.Lock()
+
+    def limiter_for(self, host: str, api_key: str, limits: RateLimits) -> RateLimiter:
+        fingerprint = key_fingerprint(host, api_key)
+        with self._lock:
+            limiter = self._limiters.get(fingerprint)
+            if limiter is None:
+                limiter = self._limiters[fingerprint] = RateLimiter(limits)
+                return limiter
+        limiter.adopt_stricter(limits)
+        return limiter
+
+    def fingerprints(self) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._limiters)
+
+
+SHARED_LIMITERS = RateLimiterRegistry()
+"""The process-wide registry every NeonClient uses unless it is given another one."""

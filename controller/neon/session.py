@@ -1,0 +1,260 @@
+"""One logical API call to Neon: rate limit, request id, send, map errors, retry per policy.
+
+This is the only place that touches httpx. Each attempt waits for its slot from the shared rate
+limiter, carries a fresh `X-Request-ID`, and ends as a Reply (2xx) or a NeonAPIError from the
+tree in controller.neon.errors. The retry policy (controller.neon.policy) then decides: retry
+after a jittered exponential backoff (or Neon's Retry-After), fail, or, for a mutation whose
+response was lost, raise OutcomeUnknownError without ever re-sending it.
+
+Log events (structlog, fixed names, secrets scrubbed by controller.logs):
+- `neon_request` (debug): one per attempt: method, route, path, status, request_id, attempt,
+  elapsed_ms.
+- `neon_throttled` (debug): the limiter delayed a request: route, wait_seconds.
+- `neon_rate_limited` (warning): Neon answered 429: route, retry_after, speed_factor.
+- `neon_retry` (warning): a failed attempt will be retried: route, path, error, status,
+  attempt, delay_seconds.
+- `neon_request_failed` (warning): the call failed for good: route, path, error, status,
+  request_id, attempts.
+- `neon_outcome_unknown` (error): a mutation's response was lost: route, path, error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from controller.logs import get_logger
+from controller.neon.backoff import Backoff, parse_retry_after
+from controller.neon.errors import (
+    InvalidResponseError,
+    NeonAPIError,
+    NeonTransportError,
+    OutcomeUnknownError,
+    error_from_response,
+)
+from controller.neon.policy import Verdict, verdict
+from controller.neon.ratelimit import RateLimiter
+from controller.neon.routes import Route
+from controller.neon.settings import NeonSettings
+
+REQUEST_ID_HEADER = "X-Request-ID"
+QueryParams = Sequence[tuple[str, str]]
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+Draw = Callable[[], float]
+M = TypeVar("M", bound=BaseModel)
+
+# Failures where the request provably never left this process.
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
+_MAX_VALIDATION_DETAILS = 3
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A 2xx answer: its body and where it came from (for errors raised while parsing it)."""
+
+    method: str
+    path: str
+    status: int
+    content: bytes
+    request_id: str
+
+    def parse(self, model: type[M]) -> M:
+        """The body as `model`; a contract break becomes InvalidResponseError (no input echoed)."""
+        try:
+            return model.model_validate_json(self.content)
+        except ValidationError as exc:
+            details = "; ".join(
+                f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+                for error in exc.errors(include_input=False, include_url=False)[
+                    :_MAX_VALIDATION_DETAILS
+                ]
+            )
+            raise InvalidResponseError(
+                f"response is not a valid {model.__name__}: {details}",
+                method=self.method,
+                path=self.path,
+                status=self.status,
+                request_id=self.request_id,
+            ) from None
+
+
+class NeonSession:
+    """Sends calls for one client; shares its rate limiter with every client of the same key."""
+
+    def __init__(
+        self,
+        settings: NeonSettings,
+        http: httpx.AsyncClient,
+        limiter: RateLimiter,
+        *,
+        clock: Clock,
+        sleep: Sleep,
+        draw: Draw,
+    ) -> None:
+        self._settings = settings
+        self._http = http
+        self._limiter = limiter
+        self._clock = clock
+        self._sleep = sleep
+        self._draw = draw
+        self._backoff = Backoff(
+            initial=settings.backoff_initial_seconds,
+            multiplier=settings.backoff_multiplier,
+            maximum=settings.backoff_max_seconds,
+            jitter=settings.backoff_jitter,
+        )
+        self._log = get_logger("neon")
+
+    async def send(
+        self,
+        route: Route,
+        path: str,
+        *,
+        params: QueryParams = (),
+        body: dict[str, Any] | None = None,
+    ) -> Reply:
+        """Send until success, a permanent failure, an unknown outcome or the attempt budget."""
+        attempt = 1
+        while True:
+            try:
+                return await self._attempt(route, path, params, body, attempt)
+            except NeonAPIError as error:
+                decision = verdict(route.method, error)
+                if decision is Verdict.OUTCOME_UNKNOWN:
+                    raise self._outcome_unknown(route, path, error) from error
+                if decision is Verdict.FAIL or attempt >= self._settings.max_attempts:
+                    self._log.warning(
+                        "neon_request_failed",
+                        route=route.name,
+                        path=path,
+                        error=type(error).__name__,
+                        status=error.status,
+                        request_id=error.request_id,
+                        attempts=attempt,
+                    )
+                    raise
+                await self._pause_before_retry(route, path, error, attempt)
+                attempt += 1
+
+    async def _pause_before_retry(
+        self, route: Route, path: str, error: NeonAPIError, attempt: int
+    ) -> None:
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            delay = min(retry_after, self._settings.retry_after_max_seconds)
+        else:
+            delay = self._backoff.delay(attempt - 1, self._draw)
+        self._log.warning(
+            "neon_retry",
+            route=route.name,
+            path=path,
+            error=type(error).__name__,
+            status=error.status,
+            attempt=attempt,
+            delay_seconds=round(delay, 3),
+        )
+        await self._sleep(delay)
+
+    async def _attempt(
+        self,
+        route: Route,
+        path: str,
+        params: QueryParams,
+        body: dict[str, Any] | None,
+        attempt: int,
+    ) -> Reply:
+        wait = self._limiter.reserve(route.name, consumption=route.consumption, now=self._clock())
+        if wait > 0:
+            self._log.debug("neon_throttled", route=route.name, wait_seconds=round(wait, 3))
+            await self._sleep(wait)
+        request_id = str(uuid.uuid4())
+        started = self._clock()
+        try:
+            response = await self._http.request(
+                route.method,
+                path,
+                params=list(params),
+                json=body,
+                headers={REQUEST_ID_HEADER: request_id},
+            )
+        except httpx.RequestError as exc:
+            raise _transport_error(route, path, exc, request_id) from exc
+        self._log.debug(
+            "neon_request",
+            method=route.method,
+            route=route.name,
+            path=path,
+            status=response.status_code,
+            request_id=request_id,
+            attempt=attempt,
+            elapsed_ms=round((self._clock() - started) * 1000, 1),
+        )
+        if response.is_success:
+            return Reply(route.method, path, response.status_code, response.content, request_id)
+        raise self._status_error(route, path, response, request_id)
+
+    def _status_error(
+        self, route: Route, path: str, response: httpx.Response, request_id: str
+    ) -> NeonAPIError:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if response.status_code == 429:
+            factor = self._limiter.penalize(
+                route.name,
+                consumption=route.consumption,
+                now=self._clock(),
+                retry_after=retry_after,
+            )
+            self._log.warning(
+                "neon_rate_limited",
+                route=route.name,
+                retry_after=retry_after,
+                speed_factor=None if factor is None else round(factor, 3),
+            )
+        return error_from_response(
+            route.method,
+            path,
+            response,
+            sent_request_id=request_id,
+            consumption=route.consumption,
+            retry_after=retry_after,
+        )
+
+    def _outcome_unknown(self, route: Route, path: str, error: NeonAPIError) -> OutcomeUnknownError:
+        self._log.error(
+            "neon_outcome_unknown", route=route.name, path=path, error=type(error).__name__
+        )
+        return OutcomeUnknownError(
+            f"sent, but the response was lost ({error.args[0]}); Neon may or may not have acted."
+            " Observe the resource before retrying: this request is not re-sent",
+            method=route.method,
+            path=path,
+            status=error.status,
+            neon_message=error.neon_message,
+            code=error.code,
+            request_id=error.request_id,
+        )
+
+
+def _transport_error(
+    route: Route, path: str, exc: httpx.RequestError, request_id: str
+) -> NeonTransportError:
+    detail = str(exc) or "no detail"
+    return NeonTransportError(
+        f"no response from Neon ({type(exc).__name__}: {detail})",
+        request_sent=not isinstance(exc, _NOT_SENT),
+        method=route.method,
+        path=path,
+        request_id=request_id,
+    )
