@@ -76,7 +76,12 @@ class CreateSpec(_Frozen):
 
 
 class Action(_Frozen):
-    """One kind of change to one tenant's project, with why and what it would change."""
+    """One kind of change to one tenant's project, with why and what it would change.
+
+    `fingerprint` digests the live state the action was planned on (a saved plan is stale when
+    it no longer matches); `adopted` says the project is bound by the tenant file's project_id
+    rather than by tenantctl's ownership mark.
+    """
 
     tenant: str
     kind: ActionKind
@@ -89,6 +94,7 @@ class Action(_Frozen):
     create: CreateSpec | None = None
     settings: ProjectSettings | None = None
     fingerprint: str | None = None
+    adopted: bool = False
 
     @property
     def runnable(self) -> bool:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
+
+from controller.spec.model import TenantState
 
 QUOTA_FIELDS: tuple[str, ...] = (
     "active_time_seconds",
@@ -17,14 +18,6 @@ QUOTA_FIELDS: tuple[str, ...] = (
     "data_transfer_bytes",
     "logical_size_bytes",
 )
-
-
-class TenantState(StrEnum):
-    """What the tenant file asks for its project."""
-
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    DELETED = "deleted"
 
 
 @dataclass(frozen=True)

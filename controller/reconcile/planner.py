@@ -130,14 +130,14 @@ def _tenant_actions(
     changes = tenant_changes(
         tenant, project, endpoints, manage_name=match.matched_by is not MatchedBy.PROJECT_ID
     )
+    adopted = match.matched_by is MatchedBy.PROJECT_ID
     actions = [
-        _action(kind, tenant, project, endpoints, reason=reason, changes=kind_changes)
+        _action(kind, tenant, project, endpoints, reason, kind_changes, adopted)
         for kind, kind_changes, reason in changes
     ]
     if tenant.state is TenantState.DELETED:
-        actions.append(
-            _action(ActionKind.DELETE, tenant, project, endpoints, "tenant state is deleted")
-        )
+        reason = "tenant state is deleted"
+        actions.append(_action(ActionKind.DELETE, tenant, project, endpoints, reason, (), adopted))
     if actions and not match.verified:
         analysis.marks.add(project.project_id)
     return [_with_usage_warnings(a, observed, analysis) for a in actions]
@@ -160,7 +160,8 @@ def _action(
     project: ObservedProject,
     endpoints: tuple[ObservedEndpoint, ...],
     reason: str,
-    changes: tuple[object, ...] = (),
+    changes: tuple[object, ...],
+    adopted: bool,
 ) -> Action:
     return Action.model_validate(
         {
@@ -172,6 +173,7 @@ def _action(
             "changes": changes,
             "settings": desired_settings(tenant) if kind is ActionKind.UPDATE else None,
             "fingerprint": observed_fingerprint(project, endpoints),
+            "adopted": adopted,
         }
     )
 
