@@ -16,7 +16,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -39,17 +39,19 @@ class RecordedExchange:
     """One recorded request/response pair. Bodies are decoded JSON (None when empty).
 
     `path` is relative to `/api/v2` (e.g. `/projects/cold-bonus-61650555`); `query` keeps the
-    recorded order as (name, value) pairs; `source` names the cassette and interaction.
+    recorded order as (name, value) pairs; `source` names the cassette and interaction
+    (`test_project.yaml#3`). Bodies and headers stay out of the repr: recorded bodies hold
+    (revoked) API keys and passwords that test output should not print.
     """
 
     method: str
     path: str
     query: tuple[tuple[str, str], ...]
     status: int
-    request_body: Any
-    response_body: Any
-    request_headers: tuple[tuple[str, str], ...] = ()
-    response_headers: tuple[tuple[str, str], ...] = ()
+    request_body: Any = field(repr=False)
+    response_body: Any = field(repr=False)
+    request_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    response_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     source: str = ""
 
     def matches(self, method: str, path_template: str) -> bool:
