@@ -1,0 +1,163 @@
+"""Finding the fleet's files and reading them without trusting them.
+
+A fleet directory comes from git, and a pull request can put anything in it: a symlink to
+`/etc/shadow` or to another checkout, a FIFO that blocks a reader forever, a multi-megabyte file,
+UTF-16 or Latin-1 text. Everything here is bounded and turned into a `SpecIssue` instead:
+symlinks must resolve inside the fleet directory, only regular files are read, reads stop past
+`MAX_FILE_BYTES`, and text must be UTF-8 (a UTF-8 byte-order mark is accepted and dropped).
+Hidden files (`.gitkeep`) are skipped silently; anything else that is not `.yaml`/`.yml` is
+skipped with a warning, so a stray `README.md` never fails validation.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from controller.spec.issues import SpecIssue, printable
+from controller.spec.units import format_bytes
+
+MAX_FILE_BYTES = 1024 * 1024
+YAML_SUFFIXES = (".yaml", ".yml")
+SETTINGS_FILE = "tenantctl.yaml"
+
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FleetFile:
+    """A YAML file of the fleet: its path relative to the fleet directory, and where it lives."""
+
+    path: str  # e.g. "tenants/acme.yaml", used in every message
+    real_path: Path  # symlinks resolved; inside the fleet directory
+    stem: str  # "acme": the tenant id or plan name the file must hold
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    """The YAML files of one fleet folder, and what was wrong with the folder itself."""
+
+    exists: bool
+    files: tuple[FleetFile, ...] = ()
+    errors: tuple[SpecIssue, ...] = ()
+    warnings: tuple[SpecIssue, ...] = ()
+
+
+def scan_folder(root: Path, folder: str) -> Folder:
+    """The YAML files directly inside `root/folder`, sorted by name; `root` must be resolved."""
+    directory = root / folder
+    if not os.path.lexists(directory):
+        return Folder(exists=False)
+    located = _locate(root, directory, folder, position=None)
+    if isinstance(located, SpecIssue):
+        return Folder(exists=True, errors=(located,))
+    if not located.is_dir():
+        return Folder(True, errors=(SpecIssue(folder, None, None, "expected a directory"),))
+    try:
+        entries = sorted(os.scandir(located), key=lambda entry: entry.name)
+    except OSError as error:
+        return Folder(True, errors=(SpecIssue(folder, None, None, _os_problem(error)),))
+    files: list[FleetFile] = []
+    errors: list[SpecIssue] = []
+    warnings: list[SpecIssue] = []
+    for entry in entries:
+        path = f"{folder}/{entry.name}"
+        if entry.name.startswith("."):
+            continue
+        if not entry.name.endswith(YAML_SUFFIXES):
+            warnings.append(_ignored(entry, path, folder))
+            continue
+        found = _locate(root, directory / entry.name, path, position=(1, 1))
+        if isinstance(found, SpecIssue):
+            errors.append(found)
+        else:
+            files.append(FleetFile(path, found, entry.name.rsplit(".", 1)[0]))
+    return Folder(True, tuple(files), tuple(errors), tuple(warnings))
+
+
+def find_settings_file(root: Path) -> tuple[FleetFile | None, tuple[SpecIssue, ...]]:
+    """The optional `tenantctl.yaml` at the fleet root, or the reason it cannot be used."""
+    candidate = root / SETTINGS_FILE
+    if not os.path.lexists(candidate):
+        return None, ()
+    found = _locate(root, candidate, SETTINGS_FILE, position=(1, 1))
+    if isinstance(found, SpecIssue):
+        return None, (found,)
+    return FleetFile(SETTINGS_FILE, found, SETTINGS_FILE.rsplit(".", 1)[0]), ()
+
+
+def read_text(file: FleetFile) -> str | SpecIssue:
+    """The file's text: a regular file, at most `MAX_FILE_BYTES`, valid UTF-8."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        with os.fdopen(os.open(file.real_path, flags), "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return _file_issue(file, "not a regular file; only plain files are read")
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return _file_issue(file, _os_problem(error))
+    if len(data) > MAX_FILE_BYTES:
+        return _file_issue(
+            file,
+            f"file is {format_bytes(max(info.st_size, len(data)))}, over the "
+            f"{format_bytes(MAX_FILE_BYTES)} limit for a fleet file",
+        )
+    return decode_text(data, file.path)
+
+
+def decode_text(data: bytes, path: str) -> str | SpecIssue:
+    """UTF-8 text without its byte-order mark, or an issue pointing at the first bad byte."""
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            return SpecIssue(path, 1, 1, f"file is {encoding}-encoded; save it as UTF-8")
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        line = data.count(b"\n", 0, error.start) + 1
+        column = len(data[line_start : error.start].decode("utf-8", "replace")) + 1
+        message = f"byte 0x{data[error.start]:02x} is not valid UTF-8; save the file as UTF-8"
+        return SpecIssue(path, line, column, message)
+
+
+def _locate(
+    root: Path, candidate: Path, path: str, position: tuple[int, int] | None
+) -> Path | SpecIssue:
+    line, column = position if position else (None, None)
+    try:
+        real = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        if not candidate.is_symlink():
+            return SpecIssue(path, line, column, "cannot be resolved")
+        target = printable(os.readlink(candidate))
+        return SpecIssue(path, line, column, f"broken or looping symlink (to {target})")
+    if not real.is_relative_to(root):
+        return SpecIssue(path, line, column, "symlink points outside the fleet directory")
+    return real
+
+
+def _ignored(entry: os.DirEntry[str], path: str, folder: str) -> SpecIssue:
+    if entry.is_dir():
+        message = f"directory ignored: files must sit directly in {folder}/"
+    else:
+        message = "ignored: not a .yaml or .yml file"
+    return SpecIssue(path, None, None, message)
+
+
+def _file_issue(file: FleetFile, message: str) -> SpecIssue:
+    return SpecIssue(file.path, 1, 1, message)
+
+
+def _os_problem(error: OSError) -> str:
+    reason = (error.strerror or type(error).__name__).lower()
+    return f"cannot read: {reason}"

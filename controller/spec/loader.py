@@ -1,0 +1,298 @@
+"""`load_fleet`: the whole fleet directory, read, checked and resolved in one pass.
+
+This is the only function of the spec package that touches the file system. It never stops at
+the first problem: every file is read and checked on its own, then the checks that span files
+(file names against ids, duplicate ids, missing plans, shared project ids) run on whatever could
+be salvaged, and the fleet is returned only when nothing at all is wrong. Issues come back
+sorted by file and position, so the output does not depend on the order files were found in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from controller.spec import neon_rules as neon
+from controller.spec.crosscheck import check_settings
+from controller.spec.documents import PlanFile, SettingsFile, TenantFile
+from controller.spec.fields import SLUG_PATTERN, SLUG_RULE
+from controller.spec.files import (
+    FleetFile,
+    Folder,
+    find_settings_file,
+    read_text,
+    scan_folder,
+)
+from controller.spec.issues import SpecIssue, did_you_mean, printable, sort_key
+from controller.spec.model import (
+    DesiredFleet,
+    FleetLoadResult,
+    FleetSettings,
+    Layer,
+    ResolvedTenant,
+    frozen_mapping,
+)
+from controller.spec.resolve import (
+    PlanSource,
+    TenantSource,
+    build_plan,
+    build_tenant,
+    resolve_settings,
+)
+from controller.spec.validation import validate_document
+from controller.spec.yaml_source import Position, YamlDocument, parse_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+_EMPTY_HINTS = {
+    PlanFile: "a plan file holds a mapping such as `description: Free plan`",
+    TenantFile: "a tenant file needs at least `plan: <name of a file in plans/>`",
+    SettingsFile: "remove it, or set a key such as `fleet: <name>`",
+}
+
+
+@dataclass
+class _Collector:
+    errors: list[SpecIssue] = field(default_factory=list)
+    warnings: list[SpecIssue] = field(default_factory=list)
+
+    def error(self, path: str, position: Position | None, message: str) -> None:
+        line, column = (position.line, position.column) if position else (None, None)
+        self.errors.append(SpecIssue(path, line, column, message))
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked(Generic[M]):
+    """A file read and validated: its model (None if unusable) and whether it was clean."""
+
+    file: FleetFile
+    document: YamlDocument | None
+    model: M | None
+    clean: bool
+
+
+def load_fleet(fleet_dir: Path) -> FleetLoadResult:
+    """Read, validate and resolve the fleet under `fleet_dir` (plans/, tenants/, tenantctl.yaml)."""
+    out = _Collector()
+    root = _fleet_root(fleet_dir, out)
+    if root is None:
+        return FleetLoadResult(None, tuple(out.errors), ())
+    settings, prefix_position = _load_settings(root, out)
+    plans_folder, tenants_folder = scan_folder(root, "plans"), scan_folder(root, "tenants")
+    if not plans_folder.exists and not tenants_folder.exists:
+        out.error(".", None, f"no plans/ or tenants/ directory in {printable(str(fleet_dir))}")
+    for folder in (plans_folder, tenants_folder):
+        out.errors.extend(folder.errors)
+        out.warnings.extend(folder.warnings)
+    plans, unusable_plans = _load_plans(plans_folder, out)
+    tenants, sources = _load_tenants(tenants_folder, plans, unusable_plans, settings, out)
+    _check_project_names(settings, tenants, prefix_position, out)
+    errors = tuple(sorted(set(out.errors), key=sort_key))
+    warnings = tuple(sorted(set(out.warnings), key=sort_key))
+    if errors:
+        return FleetLoadResult(None, errors, warnings)
+    fleet = DesiredFleet(
+        settings=settings,
+        plans=frozen_mapping({name: build_plan(source) for name, source in plans.items()}),
+        tenants=frozen_mapping(tenants),
+        sources=frozen_mapping(sources),
+    )
+    return FleetLoadResult(fleet, (), warnings)
+
+
+def _fleet_root(fleet_dir: Path, out: _Collector) -> Path | None:
+    try:
+        root = fleet_dir.resolve(strict=True)
+    except (OSError, RuntimeError):
+        out.error(printable(str(fleet_dir)), None, "fleet directory does not exist")
+        return None
+    if not root.is_dir():
+        out.error(printable(str(fleet_dir)), None, "fleet directory is not a directory")
+        return None
+    return root
+
+
+def _load_settings(root: Path, out: _Collector) -> tuple[FleetSettings, Position | None]:
+    file, issues = find_settings_file(root)
+    out.errors.extend(issues)
+    if file is None:
+        return FleetSettings(), None
+    checked = _check_file(file, SettingsFile, "fleet settings", out)
+    if checked.model is None or checked.document is None:
+        return FleetSettings(), None
+    model = checked.model
+    position = checked.document.position_of(("project_name_prefix",))
+    return FleetSettings(model.project_name_prefix, model.fleet), position
+
+
+def _load_plans(folder: Folder, out: _Collector) -> tuple[dict[str, PlanSource], set[str]]:
+    """Plans that validated cleanly, and the names of plans that exist but cannot be used."""
+    usable: dict[str, PlanSource] = {}
+    unusable: set[str] = set()
+    paths: dict[str, str] = {}
+    for file in folder.files:
+        checked = _check_file(file, PlanFile, "plan settings", out)
+        name = file.stem
+        given = checked.model.name if checked.model is not None else None
+        clean = _check_name(checked, given, "name", "plan name", out) and checked.clean
+        if name in paths:
+            out.error(file.path, Position(1, 1), f"plan '{name}' is also defined in {paths[name]}")
+            usable.pop(name, None)
+            unusable.add(name)
+            continue
+        paths[name] = file.path
+        if not clean or checked.model is None or checked.document is None:
+            unusable.add(name)
+            continue
+        source = PlanSource(name, file.path, checked.document, checked.model)
+        findings = check_settings(resolve_settings(source, None), Layer.PLAN)
+        out.errors.extend(findings.errors)
+        out.warnings.extend(findings.warnings)
+        usable[name] = source
+    return usable, unusable
+
+
+def _load_tenants(
+    folder: Folder,
+    plans: dict[str, PlanSource],
+    unusable_plans: set[str],
+    settings: FleetSettings,
+    out: _Collector,
+) -> tuple[dict[str, ResolvedTenant], dict[str, str]]:
+    tenants: dict[str, ResolvedTenant] = {}
+    sources: dict[str, str] = {}
+    project_ids: dict[str, str] = {}
+    for file in folder.files:
+        checked = _check_file(file, TenantFile, "tenant settings", out)
+        given = checked.model.id if checked.model is not None else None
+        clean = _check_name(checked, given, "id", "tenant id", out) and checked.clean
+        tenant_id = file.stem
+        if tenant_id in sources:
+            message = f"tenant id '{tenant_id}' is also used by {sources[tenant_id]}"
+            out.error(file.path, Position(1, 1), message)
+            tenants.pop(tenant_id, None)
+            continue
+        sources[tenant_id] = file.path
+        model, document = checked.model, checked.document
+        if model is None or document is None:
+            continue
+        clean = _check_plan_ref(model, document, file, plans, unusable_plans, out) and clean
+        clean = _check_project_id(model, document, file, tenant_id, project_ids, out) and clean
+        if clean and model.plan in plans:
+            source = TenantSource(tenant_id, file.path, document, model)
+            resolved = _resolve_tenant(source, plans[model.plan], settings, out)
+            if resolved is not None:
+                tenants[tenant_id] = resolved
+    return tenants, sources
+
+
+def _resolve_tenant(
+    source: TenantSource, plan: PlanSource, settings: FleetSettings, out: _Collector
+) -> ResolvedTenant | None:
+    resolved_settings = resolve_settings(plan, source)
+    findings = check_settings(resolved_settings, Layer.TENANT)
+    out.errors.extend(findings.errors)
+    out.warnings.extend(findings.warnings)
+    if findings.errors:
+        return None
+    return build_tenant(source, resolved_settings, settings.project_name_prefix + source.id)
+
+
+def _check_file(file: FleetFile, model: type[M], what: str, out: _Collector) -> _Checked[M]:
+    """Read, parse and validate one file, recording every problem."""
+    text = read_text(file)
+    if isinstance(text, SpecIssue):
+        out.errors.append(text)
+        return _Checked(file, None, None, clean=False)
+    parsed = parse_yaml(text, file.path) if text.strip() else None
+    if parsed is None or (parsed.document is None and not parsed.issues):
+        out.error(file.path, Position(1, 1), f"file is empty; {_EMPTY_HINTS[model]}")
+        return _Checked(file, None, None, clean=False)
+    out.errors.extend(parsed.issues)
+    if parsed.document is None:
+        return _Checked(file, None, None, clean=False)
+    validated, issues = validate_document(model, parsed.document, file.path, what)
+    out.errors.extend(issues)
+    return _Checked(file, parsed.document, validated, clean=not parsed.issues and not issues)
+
+
+def _check_name(
+    checked: _Checked[M], given: str | None, key: str, what: str, out: _Collector
+) -> bool:
+    """The file name and the `id`/`name` inside agree, and make a valid name."""
+    file = checked.file
+    if given is not None and given != file.stem and checked.document is not None:
+        position = checked.document.position_of((key,))
+        message = (
+            f"{key}: '{given}' does not match the file name '{printable(file.path)}'; "
+            f"rename the file to {given}.yaml or change the {key}"
+        )
+        out.error(file.path, position, message)
+        return False
+    if given is None and not re.fullmatch(SLUG_PATTERN, file.stem):
+        message = f"file name '{printable(file.stem)}' is not a valid {what}: {SLUG_RULE}"
+        out.error(file.path, Position(1, 1), message)
+        return False
+    return True
+
+
+def _check_plan_ref(
+    model: TenantFile,
+    document: YamlDocument,
+    file: FleetFile,
+    plans: dict[str, PlanSource],
+    unusable_plans: set[str],
+    out: _Collector,
+) -> bool:
+    if model.plan in plans or model.plan in unusable_plans:
+        return True
+    known = sorted({*plans, *unusable_plans})
+    listing = f" (plans: {', '.join(known)})" if known else " (there are no plans)"
+    hint = did_you_mean(model.plan, known)
+    message = f"plan: no plan named '{printable(model.plan)}' in plans/{hint}{listing}"
+    out.error(file.path, document.position_of(("plan",)), message)
+    return False
+
+
+def _check_project_id(
+    model: TenantFile,
+    document: YamlDocument,
+    file: FleetFile,
+    tenant_id: str,
+    seen: dict[str, str],
+    out: _Collector,
+) -> bool:
+    if model.project_id is None:
+        return True
+    if model.project_id in seen:
+        message = (
+            f"project_id: project '{model.project_id}' is already bound to tenant "
+            f"{seen[model.project_id]}; a project belongs to one tenant"
+        )
+        out.error(file.path, document.position_of(("project_id",)), message)
+        return False
+    seen[model.project_id] = f"'{tenant_id}' ({file.path})"
+    return True
+
+
+def _check_project_names(
+    settings: FleetSettings,
+    tenants: dict[str, ResolvedTenant],
+    prefix_position: Position | None,
+    out: _Collector,
+) -> None:
+    """Prefix + id must fit Neon's project name length; reported once, at the prefix."""
+    too_long = [t for t in tenants.values() if len(t.project_name) > neon.PROJECT_NAME_MAX_CHARS]
+    if not too_long:
+        return
+    longest = max(too_long, key=lambda tenant: (len(tenant.project_name), tenant.id))
+    message = (
+        f"project_name_prefix: tenant '{longest.id}' would get a project name of "
+        f"{len(longest.project_name)} characters; Neon allows at most "
+        f"{neon.PROJECT_NAME_MAX_CHARS}"
+    )
+    out.error("tenantctl.yaml", prefix_position, message)

@@ -1,0 +1,159 @@
+"""Neon's own rules and defaults for the values a fleet file sets, each with its source.
+
+Checking these before any API call is the point of validation: a Neon 400 at apply time, one
+tenant at a time, is the failure mode users of other tools complain about. Each check returns a
+message naming the value and the rule, or None; callers add where the value lives. Sources are
+the tags of shared/neon-api/NOTES.md ([SPEC] = Neon's OpenAPI v2 contract; [D-*] = Neon docs).
+"""
+
+from __future__ import annotations
+
+from controller.spec.issues import did_you_mean, shorten, show_value
+
+# Regions [D-reg], NOTES §9. Azure regions were retired on 2026-08-27.
+REGIONS: tuple[str, ...] = (
+    "aws-ap-southeast-1",
+    "aws-ap-southeast-2",
+    "aws-eu-central-1",
+    "aws-eu-west-2",
+    "aws-sa-east-1",
+    "aws-us-east-1",
+    "aws-us-east-2",
+    "aws-us-west-2",
+)
+RETIRED_REGIONS: tuple[str, ...] = ("azure-eastus2", "azure-gwc", "azure-westus3")
+
+# Postgres versions [SPEC PgVersion], NOTES §9.
+PG_VERSIONS: tuple[int, ...] = (14, 15, 16, 17, 18)
+
+# Compute sizes in CU [D-comp], NOTES §4: 0.25, 0.5, 1-16 by 1, 18-56 by 2.
+COMPUTE_SIZES: tuple[float, ...] = (
+    0.25,
+    0.5,
+    *(float(cu) for cu in range(1, 17)),
+    *(float(cu) for cu in range(18, 57, 2)),
+)
+COMPUTE_SIZES_TEXT = "0.25, 0.5, 1 to 16 in steps of 1, or 18 to 56 in steps of 2"
+AUTOSCALING_MAX_CU = 16.0  # autoscaling runs from 0.25 to 16 CU [D-comp]
+AUTOSCALING_MAX_RANGE_CU = 8.0  # "the maximum permitted autoscaling range is 8 CU" [D-comp]
+SCALE_TO_ZERO_MAX_CU = 16.0  # "computes larger than 16 CU never scale to zero" [D-comp]
+
+# suspend_timeout_seconds [SPEC SuspendTimeoutSeconds]: -1 never, 0 default (300 s), 60..604800.
+SUSPEND_NEVER = -1
+SUSPEND_DEFAULT = 0
+SUSPEND_DEFAULT_EFFECTIVE_SECONDS = 300
+SUSPEND_MIN_SECONDS = 60
+SUSPEND_MAX_SECONDS = 604_800
+
+# history_retention_seconds [SPEC ProjectCreateRequest]: 0..2592000 (30 days).
+HISTORY_RETENTION_MAX_SECONDS = 2_592_000
+
+# settings.quota fields are int64 >= 0, and 0 means unlimited [SPEC ProjectQuota][D-lim].
+QUOTA_MAX = 2**63 - 1
+
+# Names [D-roles][D-dbs], NOTES §3; 63 bytes is Postgres's NAMEDATALEN - 1.
+NAME_MAX_BYTES = 63
+PROTECTED_ROLE_NAMES: tuple[str, ...] = (
+    "neon_superuser",
+    "cloud_admin",
+    "zenith_admin",
+    "public",
+    "none",
+)
+PROTECTED_ROLE_PREFIX = "pg_"
+RESERVED_DATABASE_NAMES: tuple[str, ...] = ("postgres", "template0", "template1")
+
+# Project names are 1..256 characters [SPEC ProjectCreateRequest.name].
+PROJECT_NAME_MAX_CHARS = 256
+# Project ids: `^[a-z0-9-]{1,60}$` [SPEC].
+PROJECT_ID_PATTERN = r"^[a-z0-9-]{1,60}$"
+
+# What Neon uses when a project is created without the value [SPEC][D-partner], NOTES §1.2.
+DEFAULT_REGION = "aws-us-east-2"
+DEFAULT_PG_VERSION = 17
+DEFAULT_DATABASE = "neondb"
+DEFAULT_ROLE_SUFFIX = "_owner"  # the owner role is `{database}_owner`
+DEFAULT_MIN_CU = 0.25
+DEFAULT_MAX_CU = 2.0
+DEFAULT_HISTORY_RETENTION_SECONDS = 86_400
+
+
+def check_region(region: str) -> str | None:
+    """A region id Neon accepts for new projects."""
+    if region in REGIONS:
+        return None
+    if region in RETIRED_REGIONS:
+        return (
+            f"{show_value(region)} is an Azure region, which Neon retired on 2026-08-27; "
+            f"valid regions: {', '.join(REGIONS)}"
+        )
+    return f"{show_value(region)} is not a Neon region{did_you_mean(region, REGIONS)}; " + (
+        f"valid regions: {', '.join(REGIONS)}"
+    )
+
+
+def check_pg_version(version: int) -> str | None:
+    """A Postgres major version Neon offers."""
+    if version in PG_VERSIONS:
+        return None
+    return f"Postgres {show_value(version)} is not offered by Neon; use 14 to 18"
+
+
+def check_compute_size(cu: float) -> str | None:
+    """A compute size from Neon's table of sizes."""
+    if cu in COMPUTE_SIZES:
+        return None
+    return f"{show_value(cu)} is not a Neon compute size; use {COMPUTE_SIZES_TEXT}"
+
+
+def check_suspend_timeout(seconds: int) -> str | None:
+    """A scale-to-zero delay within Neon's range (the `never`/`default` keywords are separate)."""
+    if SUSPEND_MIN_SECONDS <= seconds <= SUSPEND_MAX_SECONDS:
+        return None
+    return (
+        f"{seconds} seconds is outside Neon's range; use 1m to 7d (60 to 604800 seconds), "
+        "`never` to keep the compute running, or `default` (Neon's 5m)"
+    )
+
+
+def check_history_retention(seconds: int) -> str | None:
+    """A point-in-time restore window Neon accepts."""
+    if seconds <= HISTORY_RETENTION_MAX_SECONDS:
+        return None
+    return f"{seconds} seconds is more than Neon's maximum of 30d (2592000 seconds)"
+
+
+def check_role_name(name: str) -> str | None:
+    """A role name Neon lets a project own: not protected, at most 63 bytes."""
+    if name.lower() in PROTECTED_ROLE_NAMES or name.lower().startswith(PROTECTED_ROLE_PREFIX):
+        return (
+            f"{show_value(name)} is a protected role name in Neon (names starting with pg_, "
+            f"{', '.join(PROTECTED_ROLE_NAMES)})"
+        )
+    return _check_identifier(name)
+
+
+def check_database_name(name: str) -> str | None:
+    """A database name Neon lets a project create: not reserved, at most 63 bytes."""
+    if name.lower() in RESERVED_DATABASE_NAMES:
+        return (
+            f"{show_value(name)} is a reserved database name in Neon "
+            f"({', '.join(RESERVED_DATABASE_NAMES)})"
+        )
+    return _check_identifier(name)
+
+
+def default_role_for(database: str) -> str:
+    """The owner role Neon creates with a database when no role name is given."""
+    return f"{database}{DEFAULT_ROLE_SUFFIX}"
+
+
+def _check_identifier(name: str) -> str | None:
+    if not name:
+        return "a name cannot be empty"
+    if any(not ch.isprintable() for ch in name):
+        return f"{show_value(name)} contains control characters"
+    size = len(name.encode("utf-8"))
+    if size > NAME_MAX_BYTES:
+        return f"'{shorten(name)}' is {size} bytes long; Postgres names are at most 63 bytes"
+    return None
