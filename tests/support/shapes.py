@@ -147,7 +147,8 @@ def assert_shape_covers(
 ) -> None:
     """Fail unless every field of `recorded` (real) exists in `actual` with the same JSON type
     and nesting, recursively. A null in the recording matches any type (the key must still be
-    there); fields only in `actual` are fine. `where` prefixes the message (e.g. the cassette and endpoint compared)."""
+    there); fields only in `actual` are fine. `where` prefixes the message (e.g. the cassette
+    and endpoint compared)."""
     problems = shape_problems(
         shape_of(actual, map_keys=map_keys), shape_of(recorded, map_keys=map_keys)
     )
