@@ -294,18 +294,23 @@ class NeonClient:
             org_id=self._settings.org_id,
         )
         results: list[ProjectConsumptionHistory] = []
-        for params in query.batches():
-
-            async def fetch(
-                cursor: str | None, params: QueryParams = params
-            ) -> Page[ProjectConsumptionHistory]:
-                page = await self._get(
-                    routes.CONSUMPTION_HISTORY, {}, ConsumptionPage, params, cursor
-                )
-                return page.projects, page.pagination.cursor if page.pagination else None
-
-            results.extend(await collect_pages(fetch, query.page_limit))
+        for batch, params in query.batches():
+            results.extend(await self._consumption_batch(batch, params, query.page_limit))
         return results
+
+    async def _consumption_batch(
+        self, batch: Sequence[str], params: QueryParams, limit: int
+    ) -> list[ProjectConsumptionHistory]:
+        """One batch of ids, paged; stops as soon as every asked project has been answered."""
+        missing = set(batch)
+
+        async def fetch(cursor: str | None) -> Page[ProjectConsumptionHistory]:
+            page = await self._get(routes.CONSUMPTION_HISTORY, {}, ConsumptionPage, params, cursor)
+            missing.difference_update(history.project_id for history in page.projects)
+            more = page.pagination.cursor if page.pagination and missing else None
+            return page.projects, more
+
+        return await collect_pages(fetch, limit)
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -73,15 +73,15 @@ class ConsumptionQuery:
             )
         return cls(ids, start, end, granularity, tuple(dict.fromkeys(metrics or ())), org_id)
 
-    def batches(self) -> list[list[tuple[str, str]]]:
-        """Query parameters of each request: one per 100 project ids (none if no ids)."""
+    def batches(self) -> list[tuple[tuple[str, ...], list[tuple[str, str]]]]:
+        """(project ids, query parameters) of each batch of at most 100 ids (none if no ids)."""
         common = [("from", self.since), ("to", self.until), ("granularity", self.granularity)]
         common += [("limit", str(self.page_limit))]
         common += [("metrics", metric) for metric in self.metrics]
         if self.org_id:
             common.append(("org_id", self.org_id))
         return [
-            [*common, *(("project_ids", project_id) for project_id in batch)]
+            (batch, [*common, *(("project_ids", project_id) for project_id in batch)])
             for batch in _chunks(self.project_ids, MAX_IDS_PER_REQUEST)
         ]
 

@@ -14,8 +14,9 @@ queues callers in arrival order. Over any window of `w` seconds a bucket admits 
 
 Adaptive: a 429 that still arrives empties the buckets the request drew from, holds them off for
 Retry-After (or one interval), and multiplies their rate by `rate_slowdown_factor` (at most once
-per `rate_penalty_cooldown_seconds`, never below `rate_min_factor`). The rate then recovers
-linearly by `rate_recovery_per_minute` of full speed per minute without a new 429.
+per `rate_penalty_cooldown_seconds`, never below `rate_min_factor`); bursts shrink by the same
+factor. The rate then recovers linearly by `rate_recovery_per_minute` of full speed per minute
+without a new 429.
 
 One limiter per (host, API key) is shared by every client in the process through a registry keyed
 on a SHA-256 fingerprint, never on the key itself. Clients that share a key but configure
@@ -98,9 +99,13 @@ class _Bucket:
         regained = max(0.0, now - self.factor_since) * limits.recovery_per_minute / 60.0
         return min(1.0, self.factor + regained)
 
-    def ready_at(self, now: float, limits: RateLimits) -> float:
-        tolerance = (self.capacity - 1.0) * self.interval(now, limits)
-        return max(now, self.tat - tolerance)
+    @property
+    def tolerance(self) -> float:
+        """How far ahead of the clock reservations may run: the burst, at full speed."""
+        return (self.capacity - 1.0) / self.per_second
+
+    def ready_at(self, now: float) -> float:
+        return max(now, self.tat - self.tolerance)
 
     def take(self, at: float, now: float, limits: RateLimits) -> None:
         self.tat = max(self.tat, at) + self.interval(now, limits)
@@ -116,8 +121,7 @@ class _Bucket:
         self.last_penalty = now
         interval = self.interval(now, limits)
         hold = interval if hold_seconds is None else max(hold_seconds, interval)
-        tolerance = (self.capacity - 1.0) * interval
-        self.tat = max(self.tat, now + hold + tolerance)  # no burst credit; next at now + hold
+        self.tat = max(self.tat, now + hold + self.tolerance)  # no burst credit; next at now+hold
         return True
 
 
@@ -137,7 +141,7 @@ class RateLimiter:
         """Reserve a slot for one request on `route`; returns seconds to wait before sending."""
         with self._lock:
             buckets = self._buckets_for(route, consumption)
-            send_at = max(bucket.ready_at(now, self._limits) for bucket in buckets)
+            send_at = max(bucket.ready_at(now) for bucket in buckets)
             for bucket in buckets:
                 bucket.take(send_at, now, self._limits)
             return send_at - now

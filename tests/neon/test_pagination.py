@@ -1,0 +1,189 @@
+"""Lists are read to the end: projects at limit 400, consumption in batches of 100 ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from controller.neon import (
+    ConsumptionUnavailableError,
+    IncompleteListError,
+    NeonUsageError,
+)
+from controller.neon.pagination import collect_pages, next_cursor
+from tests.neon.fakes import FakeClock, ScriptedNeon, error, list_item, make_client, ok
+
+pytestmark = pytest.mark.anyio
+
+SINCE = datetime(2026, 11, 1, tzinfo=UTC)
+UNTIL = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def project_pages(ids: list[str]) -> Any:
+    """GET /projects the way Neon pages it: cursor = id of the last project on the page."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        limit = int(request.url.params["limit"])
+        cursor = request.url.params.get("cursor")
+        start = ids.index(cursor) + 1 if cursor else 0
+        page = ids[start : start + limit]
+        body: dict[str, Any] = {
+            "projects": [list_item(project_id) for project_id in page],
+            "applications": {},
+            "integrations": {},
+        }
+        if page:
+            body["pagination"] = {"cursor": page[-1]}
+        return ok(body)
+
+    return answer
+
+
+@pytest.mark.parametrize("count", [0, 1, 399, 400, 401, 1000])
+async def test_list_projects_pages_at_400_to_the_end(
+    neon: ScriptedNeon, clock: FakeClock, count: int
+) -> None:
+    ids = [f"tenant-{n:05d}" for n in range(count)]
+    neon.on("GET", "/projects", project_pages(ids))
+    async with make_client(neon.transport(), clock) as client:
+        projects = await client.list_projects()
+    assert [p.id for p in projects] == ids
+    sent = neon.sent("GET", "/projects")
+    assert {request.url.params["limit"] for request in sent} == {"400"}
+    assert len(sent) == count // 400 + 1
+    assert [request.url.params.get("cursor") for request in sent[1:]] == [
+        ids[n * 400 - 1] for n in range(1, len(sent))
+    ]
+
+
+async def test_list_projects_passes_search_recoverable_and_org(
+    neon: ScriptedNeon, clock: FakeClock
+) -> None:
+    neon.on("GET", "/projects", project_pages(["tenant-a"]))
+    async with make_client(neon.transport(), clock, org_id="org-fleet-1") as client:
+        await client.list_projects(search="tenant-", recoverable=True)
+    params = neon.requests[0].url.params
+    assert (params["search"], params["recoverable"], params["org_id"]) == (
+        "tenant-",
+        "true",
+        "org-fleet-1",
+    )
+
+
+async def test_a_partial_project_list_is_an_error(neon: ScriptedNeon, clock: FakeClock) -> None:
+    body = {
+        "projects": [list_item("tenant-a")],
+        "unavailable_project_ids": ["tenant-b"],
+        "applications": {},
+        "integrations": {},
+    }
+    neon.on("GET", "/projects", ok(body))
+    async with make_client(neon.transport(), clock) as client:
+        with pytest.raises(IncompleteListError, match="could not list 1 project"):
+            await client.list_projects()
+
+
+async def test_collect_pages_follows_cursors_until_a_short_page() -> None:
+    pages = {None: ([1, 2], "c1"), "c1": ([3, 4], "c2"), "c2": ([5], "c3")}
+    asked: list[str | None] = []
+
+    async def fetch(cursor: str | None) -> tuple[list[int], str | None]:
+        asked.append(cursor)
+        return pages[cursor]
+
+    assert await collect_pages(fetch, limit=2) == [1, 2, 3, 4, 5]
+    assert asked == [None, "c1", "c2"]
+
+
+def test_a_repeated_cursor_ends_the_list() -> None:
+    assert next_cursor("p-9", 400, 400, previous="p-9") is None
+    assert next_cursor("p-9", 399, 400, previous=None) is None
+    assert next_cursor(None, 400, 400, previous=None) is None
+    assert next_cursor("p-9", 400, 400, previous="p-1") == "p-9"
+
+
+def consumption_pages() -> Any:
+    """GET /consumption_history/projects: one history per asked id, paged at `limit`."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        ids = request.url.params.get_list("project_ids")
+        limit = int(request.url.params["limit"])
+        cursor = request.url.params.get("cursor")
+        start = ids.index(cursor) + 1 if cursor else 0
+        page = ids[start : start + limit]
+        body: dict[str, Any] = {"projects": [{"project_id": pid, "periods": []} for pid in page]}
+        if page:
+            body["pagination"] = {"cursor": page[-1]}
+        return ok(body)
+
+    return answer
+
+
+async def test_consumption_history_batches_100_ids_and_uses_its_own_bucket(
+    neon: ScriptedNeon, clock: FakeClock
+) -> None:
+    ids = [f"tenant-{n:04d}" for n in range(250)]
+    neon.on("GET", "/consumption_history/projects", consumption_pages())
+    async with make_client(neon.transport(), clock) as client:
+        history = await client.consumption_history(
+            ids + ids[:3], since=SINCE, until=UNTIL, granularity="daily"
+        )
+    assert [h.project_id for h in history] == ids
+    sent = neon.requests
+    # every asked project answered on one page: no second page per batch
+    assert [len(r.url.params.get_list("project_ids")) for r in sent] == [100, 100, 50]
+    assert {r.url.params["limit"] for r in sent} == {"100"}
+    assert sent[0].url.params["from"] == "2026-11-01T00:00:00Z"
+    # 50/min with no burst: 1.2 s between consumption calls
+    assert clock.sleeps == pytest.approx([1.2, 1.2])
+
+
+async def test_consumption_403_is_a_fallback_signal(neon: ScriptedNeon, clock: FakeClock) -> None:
+    neon.on("GET", "/consumption_history/projects", error(403, "not available on this plan"))
+    async with make_client(neon.transport(), clock) as client:
+        with pytest.raises(ConsumptionUnavailableError) as caught:
+            await client.consumption_history(
+                ["tenant-a"], since=SINCE, until=UNTIL, granularity="hourly"
+            )
+    assert caught.value.status == 403
+    assert len(neon.requests) == 1
+
+
+async def test_consumption_of_no_projects_sends_nothing(
+    neon: ScriptedNeon, clock: FakeClock
+) -> None:
+    async with make_client(neon.transport(), clock) as client:
+        assert (
+            await client.consumption_history([], since=SINCE, until=UNTIL, granularity="daily")
+            == []
+        )
+    assert neon.requests == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"since": datetime(2026, 11, 1)}, "since must be timezone-aware"),
+        ({"until": SINCE}, "must be before until"),
+        ({"granularity": "weekly"}, "granularity must be one of"),
+        ({"metrics": ["cpu_seconds"]}, "unknown metrics ['cpu_seconds']"),
+        ({"project_ids": ["Not An Id"]}, "not Neon project ids"),
+    ],
+)
+async def test_bad_consumption_queries_are_refused_before_sending(
+    neon: ScriptedNeon, clock: FakeClock, kwargs: dict[str, Any], message: str
+) -> None:
+    query: dict[str, Any] = {
+        "project_ids": ["tenant-a"],
+        "since": SINCE,
+        "until": UNTIL,
+        "granularity": "daily",
+        **kwargs,
+    }
+    async with make_client(neon.transport(), clock) as client:
+        with pytest.raises(NeonUsageError, match=message.replace("[", r"\[").replace("]", r"\]")):
+            await client.consumption_history(**query)
+    assert neon.requests == []
