@@ -60,7 +60,9 @@ def _tidy(node: Any) -> Any:
 
 
 def _drop_noise(prop: dict[str, Any]) -> dict[str, Any]:
-    noisy_default = "default" in prop and (prop["default"] is None or isinstance(prop["default"], dict))
+    noisy_default = "default" in prop and (
+        prop["default"] is None or isinstance(prop["default"], dict)
+    )
     return {
         key: value
         for key, value in prop.items()
