@@ -30,7 +30,7 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +228,9 @@ def reduce_document(
     source: Mapping[str, JSON], kept: Iterable[tuple[str, str]] = KEPT_OPERATIONS
 ) -> dict[str, JSON]:
     """The reduced, stripped contract for the `kept` (method, path) operations."""
+    absent = [key for key in ("openapi", "info", "servers", "paths") if key not in source]
+    if absent:
+        raise VendorError(f"not an OpenAPI document: no {', '.join(absent)}")
     paths = select_paths(source["paths"], kept)
     components = source.get("components", {})
     reduced_components: dict[str, JSON] = collect_components(components, paths)
@@ -277,27 +280,34 @@ def read_upstream_facts(source_md: Path) -> dict[str, str]:
     return facts
 
 
-def render_provenance(
-    facts: Mapping[str, str], command: str, kept: Iterable[tuple[str, str]]
-) -> str:
-    operations = "\n".join(f"- `{method.upper()} {path}`" for method, path in kept)
-    return f"""# Provenance of `neon-api-v2.json`
+PROVENANCE_TEMPLATE = """\
+# Provenance of `neon-api-v2.json`
 
 Neon's real API v2 contract, reduced to the operations tenantctl uses by
 `scripts/vendor_contract.py` (see its docstring for the stripping rules). Do not edit by hand:
 re-run the command below.
 
-- Upstream package: `{facts["package"]}` version `{facts["version"]}` (npm)
-- Upstream file: `{facts["file"]}`
-- sha256 of the upstream YAML: `{facts["yaml_sha256"]}`
-- sha256 of the JSON input (the YAML converted to JSON, no content changes): `{facts["input_sha256"]}`
-- sha256 of the output `neon-api-v2.json`: `{facts["output_sha256"]}`
+- Upstream package: `{package}` version `{version}` (npm)
+- Upstream file: `{file}`
+- sha256 of the upstream YAML: `{yaml_sha256}`
+- sha256 of the JSON input (the YAML converted to JSON, no content changes): `{input_sha256}`
+- sha256 of the output `neon-api-v2.json`: `{output_sha256}`
 - Command: `{command}`
 
-## Kept operations ({len(list(kept))})
+## Kept operations ({count})
 
 {operations}
 """
+UPSTREAM_FACTS = ("package", "version", "file", "yaml_sha256")
+
+
+def render_provenance(
+    facts: Mapping[str, str], command: str, kept: Sequence[tuple[str, str]]
+) -> str:
+    operations = "\n".join(f"- `{method.upper()} {path}`" for method, path in kept)
+    return PROVENANCE_TEMPLATE.format(
+        **facts, command=command, count=len(kept), operations=operations
+    )
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -316,10 +326,20 @@ def _command_line(args: argparse.Namespace) -> str:
     command = f"python scripts/vendor_contract.py {args.source} --out {args.out}"
     if args.provenance is not None:
         command += f" --provenance {args.provenance}"
-    for option in ("package", "version", "file", "yaml_sha256"):
+    for option in UPSTREAM_FACTS:
         if getattr(args, option) is not None:
             command += f" --{option.replace('_', '-')} {getattr(args, option)}"
     return command
+
+
+def _upstream_facts(args: argparse.Namespace) -> dict[str, str]:
+    """SOURCE.md next to the input, overridden by the command line; all four are required."""
+    facts = read_upstream_facts(args.source.with_name("SOURCE.md"))
+    facts.update({key: getattr(args, key) for key in UPSTREAM_FACTS if getattr(args, key)})
+    missing = [f"--{key.replace('_', '-')}" for key in UPSTREAM_FACTS if key not in facts]
+    if missing:
+        raise VendorError(f"upstream facts unknown (no SOURCE.md next to it?): pass {missing}")
+    return facts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,19 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         raw = args.source.read_bytes()
         document = reduce_document(json.loads(raw))
-    except (OSError, json.JSONDecodeError, KeyError, VendorError) as error:
+        facts = _upstream_facts(args)
+    except (OSError, json.JSONDecodeError, VendorError) as error:
         print(f"vendor_contract: {args.source}: {error}", file=sys.stderr)
         return 1
-    facts = read_upstream_facts(args.source.with_name("SOURCE.md"))
-    for option in ("package", "version", "file", "yaml_sha256"):
-        if getattr(args, option) is not None:
-            facts[option] = getattr(args, option)
-        if option not in facts:
-            print(
-                f"vendor_contract: upstream {option} unknown: pass --{option.replace('_', '-')}",
-                file=sys.stderr,
-            )
-            return 1
     output = render(document)
     facts |= {"input_sha256": sha256_hex(raw), "output_sha256": sha256_hex(output)}
     provenance = args.provenance or args.out.with_name("PROVENANCE.md")
