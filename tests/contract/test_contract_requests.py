@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import httpx
@@ -191,3 +192,19 @@ def test_violation_message_never_shows_the_api_key(contract: ContractValidator) 
     with pytest.raises(ContractViolation) as caught:
         contract.validate_request(request)
     assert "napi_SECRET" not in str(caught.value)
+
+
+def test_deprecated_parameter_is_legal_and_raises_no_warning(contract: ContractValidator) -> None:
+    request = neon(
+        "GET",
+        "/consumption_history/projects",
+        params={
+            "from": "2025-01-01T00:00:00Z",
+            "to": "2025-01-02T00:00:00Z",
+            "granularity": "daily",
+            "include_v1_metrics": "true",  # deprecated in the contract
+        },
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        contract.validate_request(request)

@@ -20,6 +20,8 @@ openapi-core quirks handled here (0.23, openapi-schema-validator 0.8):
   its evident meaning is "null allowed", so such schemas are rewritten at load time to
   `anyOf: [<schema>, null]`.
 - Unknown formats are silently ignored: Neon's `uint64` gets a real check (0 <= n < 2**64).
+- A deprecated parameter in a request makes openapi-core emit a DeprecationWarning, which
+  pytest (warnings as errors) turns into a crash: `deprecated` is dropped from parameters.
 - Schema error messages embed the whole offending value; ours name the JSON path and keep values
   short, and never show the values of fields Neon lists in an object's `x-sensitive` (passwords,
   connection URIs, hosts...): those property schemas are marked at load time.
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -170,19 +172,19 @@ def describe_error(error: Exception) -> list[str]:
 # --- contract loading ---------------------------------------------------------------------------
 
 
-def mark_sensitive(node: Any) -> Any:
-    """Mark each property an object schema lists in `x-sensitive`, so messages hide its value.
-
-    Only inline property schemas are marked; a `$ref` property is an object or array, whose
-    value messages never print anyway (`<object>`), and its own sensitive fields are marked.
-    """
+def _bottom_up(node: Any, rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
+    """A copy of the JSON `node` with `rewrite` applied to every object, innermost first."""
     if isinstance(node, list):
-        return [mark_sensitive(item) for item in node]
+        return [_bottom_up(item, rewrite) for item in node]
     if not isinstance(node, dict):
         return node
-    node = {key: mark_sensitive(value) for key, value in node.items()}
-    sensitive = node.get("x-sensitive")
-    properties = node.get("properties")
+    return rewrite({key: _bottom_up(value, rewrite) for key, value in node.items()})
+
+
+def mark_sensitive(node: dict[str, Any]) -> dict[str, Any]:
+    """Mark each inline property an object schema lists in `x-sensitive` (messages hide its
+    value). A `$ref` property is an object or array, never printed, with its own marks."""
+    sensitive, properties = node.get("x-sensitive"), node.get("properties")
     if isinstance(sensitive, list) and isinstance(properties, dict):
         node["properties"] = {
             name: {**schema, _SENSITIVE_MARK: True}
@@ -193,19 +195,8 @@ def mark_sensitive(node: Any) -> Any:
     return node
 
 
-def prepare_contract(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The document openapi-core gets: Neon's contract with the two rewrites above."""
-    prepared: dict[str, Any] = allow_null_where_nullable(mark_sensitive(dict(document)))
-    return prepared
-
-
-def allow_null_where_nullable(node: Any) -> Any:
-    """Rewrite `nullable` schemas that openapi-schema-validator would still reject null for."""
-    if isinstance(node, list):
-        return [allow_null_where_nullable(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {key: allow_null_where_nullable(value) for key, value in node.items()}
+def allow_null_where_nullable(node: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite a `nullable` schema that openapi-schema-validator would still reject null for."""
     if node.get("nullable") is not True:
         return node
     if "enum" in node and None not in node["enum"]:
@@ -214,6 +205,24 @@ def allow_null_where_nullable(node: Any) -> Any:
         rest = {key: value for key, value in node.items() if key != "nullable"}
         return {"anyOf": [rest, {"nullable": True, "enum": [None], _NULL_BRANCH_MARK: True}]}
     return node
+
+
+def undeprecate_parameter(node: dict[str, Any]) -> dict[str, Any]:
+    """Drop `deprecated` from a Parameter: openapi-core warns on each use, and pytest's
+    warnings-as-errors would turn a legal request into a crash."""
+    if "in" in node and "name" in node:
+        node.pop("deprecated", None)
+    return node
+
+
+def prepare_contract(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document openapi-core gets: Neon's contract with the rewrites above (sensitive
+    marks first, so the nullable rewrite carries them along)."""
+    marked = _bottom_up(dict(document), mark_sensitive)
+    prepared: dict[str, Any] = _bottom_up(
+        marked, lambda node: allow_null_where_nullable(undeprecate_parameter(node))
+    )
+    return prepared
 
 
 def _is_uint64(value: Any) -> bool:
