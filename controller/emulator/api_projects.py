@@ -1,0 +1,263 @@
+"""Projects: list, create, get, update, delete and recover, as Neon's API v2 serves them.
+
+Why this exists: the project is what a tenant controller creates, observes and reconciles. Create
+seeds what Neon seeds (the default branch, a database, its owner role, one read_write compute,
+connection URIs) and returns 201 with `create_timeline` running and `start_compute` scheduled.
+Deleted projects stay recoverable for 7 days. Settings merge on update: keys left out keep their
+value, and a quota field goes back to unlimited only when set to 0 (Neon's quota semantics).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from controller.emulator import ids, rules
+from controller.emulator.bodies import (
+    DefaultEndpointSettingsBody,
+    NewProjectBranchBody,
+    ProjectCreateBody,
+    ProjectCreateFields,
+    ProjectUpdateBody,
+    SettingsBody,
+    parse_body,
+)
+from controller.emulator.engine import RECOVERY_SECONDS, Session
+from controller.emulator.lifecycle import OperationSpec, deactivate, settle
+from controller.emulator.routing import JSON, ApiRequest, Reply
+from controller.emulator.state import (
+    BranchRecord,
+    DatabaseRecord,
+    EndpointRecord,
+    ProjectRecord,
+    RoleRecord,
+)
+from controller.emulator.store import ProjectQuery
+from controller.emulator.views import (
+    branch_view,
+    connection_details,
+    database_view,
+    endpoint_view,
+    operation_view,
+    project_list_item,
+    project_view,
+    role_view,
+)
+
+DEFAULT_CU = 0.25
+DEFAULT_HISTORY_RETENTION = 86_400
+
+
+def list_projects(session: Session, request: ApiRequest) -> Reply:
+    query = request.query
+    query.integer("timeout", 30_000, 100, 30_000)  # accepted; the emulator never times out
+    recoverable = query.boolean("recoverable")
+    page = session.page(
+        ProjectQuery(
+            limit=query.integer("limit", 10, 1, 400),
+            after=query.text("cursor"),
+            search=query.text("search"),
+            org_id=query.identifier("org_id"),
+            deleted_since=session.now - RECOVERY_SECONDS if recoverable else None,
+        )
+    )
+    body: JSON = {
+        "projects": [project_list_item(p, session.now, RECOVERY_SECONDS) for p in page],
+        "applications": {},
+        "integrations": {},
+    }
+    if page:
+        body["pagination"] = {"cursor": page[-1].id}
+    return 200, body
+
+
+def merge_settings(current: dict[str, Any], update: SettingsBody) -> dict[str, Any]:
+    """Keys present in the update replace; `quota` and `allowed_ips` merge field by field."""
+    patch = update.model_dump(exclude_none=True)
+    merged = {**current, **patch}
+    for nested in ("quota", "allowed_ips"):
+        if nested in patch:
+            merged[nested] = {**current.get(nested, {}), **patch[nested]}
+    return merged
+
+
+def merge_endpoint_defaults(
+    current: dict[str, Any], update: DefaultEndpointSettingsBody
+) -> dict[str, Any]:
+    """New default compute settings, checked against Neon's compute-size rules."""
+    patch = update.model_dump(exclude_none=True)
+    merged = {**current, **patch}
+    if "autoscaling_limit_min_cu" in patch and "autoscaling_limit_max_cu" not in patch:
+        merged["autoscaling_limit_max_cu"] = max(
+            merged["autoscaling_limit_max_cu"], patch["autoscaling_limit_min_cu"]
+        )
+    rules.check_compute_range(
+        merged["autoscaling_limit_min_cu"], merged["autoscaling_limit_max_cu"]
+    )
+    rules.check_suspend_timeout(
+        "default_endpoint_settings.suspend_timeout_seconds", merged["suspend_timeout_seconds"]
+    )
+    return merged
+
+
+def _initial_endpoint_defaults(fields: ProjectCreateFields) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "autoscaling_limit_min_cu": DEFAULT_CU,
+        "autoscaling_limit_max_cu": DEFAULT_CU,
+        "suspend_timeout_seconds": 0,
+    }
+    requested = fields.default_endpoint_settings or DefaultEndpointSettingsBody()
+    deprecated = {  # the top-level fields Neon still accepts
+        "autoscaling_limit_min_cu": fields.autoscaling_limit_min_cu,
+        "autoscaling_limit_max_cu": fields.autoscaling_limit_max_cu,
+    }
+    fallback = {
+        k: v for k, v in deprecated.items() if v is not None and getattr(requested, k) is None
+    }
+    return merge_endpoint_defaults(base, requested.model_copy(update=fallback))
+
+
+def _seed(project: ProjectRecord, spec: NewProjectBranchBody, now: float) -> None:
+    """The default branch, its read_write compute, owner role and database."""
+    database_name = spec.database_name if spec.database_name is not None else "neondb"
+    role_name = spec.role_name if spec.role_name is not None else f"{database_name}_owner"
+    rules.check_database_name(database_name)
+    rules.check_role_name(role_name)
+    defaults = project.default_endpoint_settings
+    branch = BranchRecord(
+        id=ids.branch_id(project.region_id),
+        name=spec.name or "main",
+        default=True,
+        state_changed_at=now,
+        annotations=spec.annotations,
+        created_at=now,
+        updated_at=now,
+    )
+    settings = {k: v for k, v in defaults.items() if k in ("pg_settings", "pgbouncer_settings")}
+    project.branches.append(branch)
+    project.endpoints.append(
+        EndpointRecord(
+            id=ids.endpoint_id(project.region_id),
+            branch_id=branch.id,
+            type="read_write",
+            min_cu=defaults["autoscaling_limit_min_cu"],
+            max_cu=defaults["autoscaling_limit_max_cu"],
+            suspend_timeout_seconds=defaults["suspend_timeout_seconds"],
+            settings=settings,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    project.roles.append(
+        RoleRecord(
+            branch_id=branch.id,
+            name=role_name,
+            password=ids.password(),
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    project.databases.append(
+        DatabaseRecord(
+            id=ids.database_id(),
+            branch_id=branch.id,
+            name=database_name,
+            owner_name=role_name,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def create_project(session: Session, request: ApiRequest) -> Reply:
+    fields = parse_create(request.body)
+    now = session.now
+    project_id = session.new_project_id()
+    project = ProjectRecord(
+        id=project_id,
+        name=fields.name or project_id,
+        region_id=fields.region_id or rules.DEFAULT_REGION,
+        pg_version=fields.pg_version or rules.DEFAULT_PG_VERSION,
+        org_id=fields.org_id,
+        store_passwords=True if fields.store_passwords is None else fields.store_passwords,
+        history_retention_seconds=(
+            DEFAULT_HISTORY_RETENTION
+            if fields.history_retention_seconds is None
+            else fields.history_retention_seconds
+        ),
+        provisioner=fields.provisioner or "k8s-neonvm",
+        settings=merge_settings({}, fields.settings or SettingsBody()),
+        default_endpoint_settings=_initial_endpoint_defaults(fields),
+        created_at=now,
+        updated_at=now,
+        settled_at=now,
+    )
+    _seed(project, fields.branch or NewProjectBranchBody(), now)
+    branch, endpoint = project.branches[0], project.endpoints[0]
+    role, database = project.roles[0], project.databases[0]
+    operations = session.schedule(
+        project,
+        [
+            OperationSpec("create_timeline", branch.id, effect="branch_ready"),
+            OperationSpec("start_compute", branch.id, endpoint.id, effect="endpoint_active"),
+        ],
+    )
+    session.save(project)
+    return 201, {
+        "project": project_view(project, now, kind="create"),
+        "connection_uris": [connection_details(project, endpoint, role, database.name)],
+        "roles": [role_view(role, with_password=True)],
+        "databases": [database_view(database)],
+        "operations": [operation_view(op, project.id, now) for op in operations],
+        "branch": branch_view(project, branch, now),
+        "endpoints": [endpoint_view(project, endpoint, now, read=False)],
+    }
+
+
+def parse_create(raw: bytes) -> ProjectCreateFields:
+    fields = parse_body(ProjectCreateBody, raw).project
+    rules.check_region(fields.region_id or rules.DEFAULT_REGION)
+    return fields
+
+
+def get_project(session: Session, request: ApiRequest) -> Reply:
+    project = session.project(request.params["project_id"])
+    return 200, {"project": project_view(project, session.now, kind="get")}
+
+
+def update_project(session: Session, request: ApiRequest) -> Reply:
+    fields = parse_body(ProjectUpdateBody, request.body).project
+    project = session.project(request.params["project_id"])
+    if fields.name is not None:
+        project.name = fields.name
+    if fields.settings is not None:
+        project.settings = merge_settings(project.settings, fields.settings)
+    if fields.default_endpoint_settings is not None:
+        project.default_endpoint_settings = merge_endpoint_defaults(
+            project.default_endpoint_settings, fields.default_endpoint_settings
+        )
+    if fields.history_retention_seconds is not None:
+        project.history_retention_seconds = fields.history_retention_seconds
+    project.updated_at = session.now
+    settle(project, session.now)  # a lowered quota suspends computes at once
+    session.save(project)
+    return 200, {"project": project_view(project, session.now, kind="change"), "operations": []}
+
+
+def delete_project(session: Session, request: ApiRequest) -> Reply:
+    project = session.project(request.params["project_id"])
+    for endpoint in project.endpoints:
+        deactivate(project, endpoint, session.now)
+    project.deleted_at = session.now
+    session.save(project)
+    return 200, {"project": project_view(project, session.now, kind="change")}
+
+
+def recover_project(session: Session, request: ApiRequest) -> Reply:
+    project = session.deleted_project(request.params["project_id"])
+    project.deleted_at = None
+    project.updated_at = session.now
+    session.save(project)
+    return 200, {
+        "project": project_view(project, session.now, kind="change"),
+        "branches": [branch_view(project, b, session.now) for b in project.branches],
+    }

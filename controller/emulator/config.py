@@ -1,0 +1,57 @@
+"""The emulator's settings: one frozen value shared by the app, the server and the CLI.
+
+Why this exists: the same emulator runs as a real HTTP server (`tenantctl emulator`), in-process
+for tests, and in-process as the controller's embedded default. All three build one
+`EmulatorConfig`; checking it here means a bad value fails at construction with a message naming
+the setting, not deep inside a request.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Neon's documented limits: 700 requests/min per account, bursts of 40 requests/s per route, and
+# about 50 requests/min shared by the consumption endpoints.
+DEFAULT_RATE_PER_MINUTE = 700
+DEFAULT_BURST_PER_SECOND = 40
+DEFAULT_CONSUMPTION_RATE_PER_MINUTE = 50
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmulatorConfig:
+    """How the emulator behaves. Rates of 0 turn that limit off.
+
+    - `api_key`: the one accepted bearer key; None accepts any non-empty key.
+    - `operation_seconds`: how long each mutating call's operations take to finish (0 = at once).
+    - `state_file`: a SQLite file that keeps the state across restarts; None keeps it in memory.
+    - `seed`: seeds fault injection (which requests fail), for reproducible fault runs.
+    - `clock`: wall-clock seconds since the epoch; the emulator's own clock runs from it plus the
+      offset added by `POST /_emulator/clock/advance`.
+    - `monotonic`: the clock the rate-limit buckets refill on.
+    """
+
+    api_key: str | None = None
+    operation_seconds: float = 1.0
+    rate_per_minute: int = DEFAULT_RATE_PER_MINUTE
+    burst_per_second: int = DEFAULT_BURST_PER_SECOND
+    consumption_rate_per_minute: int = DEFAULT_CONSUMPTION_RATE_PER_MINUTE
+    state_file: Path | None = None
+    seed: int | None = None
+    clock: Callable[[], float] = field(default=time.time, compare=False)
+    monotonic: Callable[[], float] = field(default=time.monotonic, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.api_key is not None and not self.api_key.strip():
+            raise ValueError("api_key: must be a non-empty string, or None to accept any key")
+        if not math.isfinite(self.operation_seconds) or self.operation_seconds < 0:
+            raise ValueError(
+                f"operation_seconds: must be a finite number >= 0, got {self.operation_seconds}"
+            )
+        for name in ("rate_per_minute", "burst_per_second", "consumption_rate_per_minute"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name}: must be an integer >= 0 (0 = no limit), got {value!r}")

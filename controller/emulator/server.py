@@ -1,0 +1,86 @@
+"""`serve(config, host, port)`: the emulator over real HTTP until SIGINT or SIGTERM.
+
+Why this exists: tests and demos need a real server a separate process can talk to. It binds the
+socket itself, so `port=0` picks a free port that is known before serving, prints one line when it
+listens (`emulator_listening host=... port=... base_url=...`) for a parent process to wait on, and
+on SIGINT/SIGTERM lets requests in flight finish, closes the state store and returns normally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Iterator
+
+import uvicorn
+
+from controller.emulator.app import API_PREFIX, create_app
+from controller.emulator.config import EmulatorConfig
+from controller.emulator.gateway import is_dropped_response
+
+_HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, minus re-raising the stop signal after a graceful shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in _HANDLED_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+class _QuietDrops(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not is_dropped_response(record)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket; OSError (port in use, unknown host) propagates to the caller."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    return socket.create_server((host, port), family=family)
+
+
+def base_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}{API_PREFIX}"
+
+
+async def _run(server: _Server, sock: socket.socket, host: str) -> None:
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    if server.started:
+        port = sock.getsockname()[1]
+        print(
+            f"emulator_listening host={host} port={port} base_url={base_url(host, port)}",
+            flush=True,
+        )
+    await task
+
+
+def serve(config: EmulatorConfig, host: str = "127.0.0.1", port: int = 4010) -> None:
+    """Serve until SIGINT/SIGTERM. Raises OSError if the address cannot be bound and
+    `StateFileError` if the state file cannot be used."""
+    app = create_app(config)
+    try:
+        sock = bind(host, port)
+    except OSError:
+        app.emulator.close()
+        raise
+    logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+    uvicorn_config = uvicorn.Config(app, lifespan="off", access_log=False, log_level="warning")
+    try:
+        asyncio.run(_run(_Server(uvicorn_config), sock, host))
+    finally:
+        sock.close()
+        app.emulator.close()
+    print("emulator_stopped", flush=True, file=sys.stdout)
