@@ -6,15 +6,15 @@ contract. A violation raises at the call site, and because code under test may c
 it (retry loops, error mapping), the fixture also fails the test at teardown if any violation was
 recorded.
 
-    def test_create(contract_transport):
-        transport = contract_transport(httpx.ASGITransport(app=emulator_app))
-        client = httpx.Client(transport=transport, base_url="http://emulator/api/v2")
+    def test_list(contract_transport):
+        transport = contract_transport(httpx.ASGITransport(app=emulator_app))  # -> async wrapper
+        client = httpx.AsyncClient(transport=transport, base_url="http://emulator/api/v2")
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol, overload
+from typing import overload
 
 import httpx
 import pytest
@@ -26,14 +26,41 @@ from tests.support.contract import (
 )
 
 
-class TransportWrapper(Protocol):
-    """The callable `contract_transport` returns: wraps a sync or async transport."""
+class TransportWrapper:
+    """What `contract_transport` returns: call it on a sync or async transport to wrap it.
+
+    `httpx.MockTransport` is both kinds; it gets the sync wrapper (build a
+    `ValidatingAsyncTransport` yourself to use it async).
+    """
+
+    def __init__(self, contract: ContractValidator) -> None:
+        self.contract = contract
+        self.wrapped: list[ValidatingTransport | ValidatingAsyncTransport] = []
 
     @overload
     def __call__(self, inner: httpx.BaseTransport) -> ValidatingTransport: ...
 
     @overload
     def __call__(self, inner: httpx.AsyncBaseTransport) -> ValidatingAsyncTransport: ...
+
+    def __call__(
+        self, inner: httpx.BaseTransport | httpx.AsyncBaseTransport
+    ) -> ValidatingTransport | ValidatingAsyncTransport:
+        transport: ValidatingTransport | ValidatingAsyncTransport
+        if isinstance(inner, httpx.BaseTransport):
+            transport = ValidatingTransport(inner, self.contract)
+        else:
+            transport = ValidatingAsyncTransport(inner, self.contract)
+        self.wrapped.append(transport)
+        return transport
+
+    def report(self) -> str | None:
+        """Every violation recorded by the wrapped transports, or None if there was none."""
+        violations = [violation for transport in self.wrapped for violation in transport.violations]
+        if not violations:
+            return None
+        listed = "\n".join(str(violation) for violation in violations)
+        return f"{len(violations)} Neon API contract violation(s) during the test:\n{listed}"
 
 
 @pytest.fixture(scope="session")
@@ -42,28 +69,12 @@ def contract() -> ContractValidator:
     return ContractValidator.shared()
 
 
-def _report(wrapped: list[ValidatingTransport | ValidatingAsyncTransport]) -> str:
-    violations = [violation for transport in wrapped for violation in transport.violations]
-    listed = "\n".join(str(violation) for violation in violations)
-    return f"{len(violations)} Neon API contract violation(s) during the test:\n{listed}"
-
-
 @pytest.fixture
 def contract_transport(contract: ContractValidator) -> Iterator[TransportWrapper]:
-    """Wrap transports so every exchange is validated; fail at teardown on any violation."""
-    wrapped: list[ValidatingTransport | ValidatingAsyncTransport] = []
-
-    def wrap(
-        inner: httpx.BaseTransport | httpx.AsyncBaseTransport,
-    ) -> ValidatingTransport | ValidatingAsyncTransport:
-        transport: ValidatingTransport | ValidatingAsyncTransport
-        if isinstance(inner, httpx.BaseTransport):  # httpx.MockTransport is both: sync wins
-            transport = ValidatingTransport(inner, contract)
-        else:
-            transport = ValidatingAsyncTransport(inner, contract)
-        wrapped.append(transport)
-        return transport
-
-    yield wrap  # type: ignore[misc]
-    if any(transport.violations for transport in wrapped):
-        pytest.fail(_report(wrapped), pytrace=False)
+    """Wrap transports so every exchange is validated; fail at teardown on any violation,
+    including those the code under test caught and swallowed."""
+    wrapper = TransportWrapper(contract)
+    yield wrapper
+    report = wrapper.report()
+    if report is not None:
+        pytest.fail(report, pytrace=False)
