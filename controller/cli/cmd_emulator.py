@@ -1,0 +1,145 @@
+"""`tenantctl emulator`: serve the local Neon API emulator over real HTTP.
+
+Partners try a fleet against it without touching their Neon account, and tests and demos point
+the controller at it. It serves `http://HOST:PORT/api/v2` until SIGINT/SIGTERM, prints
+`emulator_listening host=... port=... base_url=...` once it accepts connections (with `--port 0`,
+the port it picked) and keeps its state in `--state FILE` across restarts. This module is the only
+place that knows both the CLI and the emulator; the emulator itself imports nothing from tenantctl.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from controller.cli.common import EXIT_OK, CommandError
+from controller.emulator import EmulatorConfig, StateFileError, serve
+from controller.emulator.config import (
+    DEFAULT_BURST_PER_SECOND,
+    DEFAULT_CONSUMPTION_RATE_PER_MINUTE,
+    DEFAULT_RATE_PER_MINUTE,
+)
+from controller.logs import register_secret
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0..65535")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative (0 turns the limit off)")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number >= 0")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `emulator` command."""
+    parser = subparsers.add_parser(
+        "emulator",
+        help="serve a local emulator of the Neon API (no Neon account needed)",
+        description=(
+            "Serve an emulator of the Neon API v2 at http://HOST:PORT/api/v2 until SIGINT or "
+            "SIGTERM, plus its control API under /_emulator/ (see docs/emulator.md)."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=_port, default=4010, help="port to bind; 0 picks a free one (default: 4010)"
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="SQLite file that keeps the state across restarts (default: in memory)",
+    )
+    _add_behaviour_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def _add_behaviour_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--api-key", metavar="KEY", help="the only bearer key accepted (default: any non-empty key)"
+    )
+    parser.add_argument(
+        "--operation-seconds",
+        type=_seconds,
+        default=1.0,
+        metavar="S",
+        help="how long operations take to finish; 0 finishes them at once (default: 1)",
+    )
+    parser.add_argument(
+        "--rate-per-minute",
+        type=_non_negative_int,
+        default=DEFAULT_RATE_PER_MINUTE,
+        metavar="N",
+        help=f"requests per minute per API key; 0 = off "
+        f"(default: {DEFAULT_RATE_PER_MINUTE}, as Neon)",
+    )
+    parser.add_argument(
+        "--burst-per-second",
+        type=_non_negative_int,
+        default=DEFAULT_BURST_PER_SECOND,
+        metavar="N",
+        help=f"requests per second per route; 0 = off "
+        f"(default: {DEFAULT_BURST_PER_SECOND}, as Neon)",
+    )
+    parser.add_argument(
+        "--consumption-rate-per-minute",
+        type=_non_negative_int,
+        default=DEFAULT_CONSUMPTION_RATE_PER_MINUTE,
+        metavar="N",
+        help="requests per minute to /consumption_history per API key; 0 = off "
+        f"(default: {DEFAULT_CONSUMPTION_RATE_PER_MINUTE}, as Neon)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed for fault injection, to replay the same faults",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted. Bad settings, a busy port, a bad state file: one-line errors."""
+    register_secret(args.api_key)
+    try:
+        config = EmulatorConfig(
+            api_key=args.api_key,
+            operation_seconds=args.operation_seconds,
+            rate_per_minute=args.rate_per_minute,
+            burst_per_second=args.burst_per_second,
+            consumption_rate_per_minute=args.consumption_rate_per_minute,
+            state_file=args.state,
+            seed=args.seed,
+        )
+    except ValueError as error:
+        raise CommandError(f"invalid emulator setting: {error}") from None
+    try:
+        serve(config, host=args.host, port=args.port)
+    except StateFileError as error:
+        raise CommandError(str(error)) from None
+    except OSError as error:
+        raise CommandError(f"cannot listen on {args.host}:{args.port}: {error}") from None
+    return EXIT_OK
