@@ -1,11 +1,13 @@
 """Client-side rate limiting, shared per API key, so a whole fleet run stays inside Neon's budget.
 
 Neon allows about 700 requests/min per account, bursts of 40/s per route, and about 50/min on the
-consumption endpoints, and answers 429 beyond that. Every request draws one token from:
+consumption endpoints (a budget of their own), and answers 429 beyond that. A request draws one
+token from each bucket it is subject to:
 
-- the account bucket (rate `requests_per_minute`, burst `burst_per_second`),
-- its route's bucket (`GET /projects/{project_id}`...: rate and burst `burst_per_second`),
-- for consumption routes, the consumption bucket (`consumption_requests_per_minute`, burst 1).
+- the account bucket (rate `requests_per_minute`, burst `burst_per_second`) and its route's
+  bucket (`GET /projects/{project_id}`...: rate and burst `burst_per_second`);
+- consumption routes draw from the consumption bucket only (`consumption_requests_per_minute`,
+  no burst), so a queue of slow consumption reads never holds up the rest of the fleet.
 
 Buckets use GCRA (the "virtual scheduling" form of a token bucket): a reservation is computed
 atomically from the clock, so it needs no lock across `await`, works with an injected clock, and
@@ -173,8 +175,8 @@ class RateLimiter:
                 bucket.per_second, bucket.capacity = self._limits.bucket_shape(name)
 
     def _buckets_for(self, route: str, consumption: bool) -> list[_Bucket]:
-        names: Iterable[str] = (ACCOUNT_BUCKET, f"route:{route}") + (
-            (CONSUMPTION_BUCKET,) if consumption else ()
+        names: Iterable[str] = (
+            (CONSUMPTION_BUCKET,) if consumption else (ACCOUNT_BUCKET, f"route:{route}")
         )
         return [self._bucket(name) for name in names]
 

@@ -189,7 +189,7 @@ class NeonSession:
                 json=body,
                 headers={REQUEST_ID_HEADER: request_id},
             )
-        except httpx.RequestError as exc:
+        except (httpx.RequestError, OSError) as exc:  # OSError: a transport's reset connection
             raise _transport_error(route, path, exc, request_id) from exc
         self._log.debug(
             "neon_request",
@@ -248,7 +248,7 @@ class NeonSession:
 
 
 def _transport_error(
-    route: Route, path: str, exc: httpx.RequestError, request_id: str
+    route: Route, path: str, exc: httpx.RequestError | OSError, request_id: str
 ) -> NeonTransportError:
     detail = str(exc) or "no detail"
     return NeonTransportError(
