@@ -158,6 +158,14 @@ def test_rejects_body_that_is_not_json(contract: ContractValidator) -> None:
     assert problem.startswith("request body: Failed to deserialize value")
 
 
+def test_long_raw_body_is_cut_in_messages(contract: ContractValidator) -> None:
+    body = b'{"project": {"name": "' + b"x" * 500 + b'"'  # truncated JSON
+    request = neon("POST", "/projects", content=body, headers={"Content-Type": "application/json"})
+    [problem] = problems_of(contract, request)
+    assert problem.endswith("...")
+    assert len(problem) < 250
+
+
 def test_accepts_json_content_type_with_charset(contract: ContractValidator) -> None:
     request = neon(
         "POST",

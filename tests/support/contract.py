@@ -165,8 +165,8 @@ def describe_error(error: Exception) -> list[str]:
         if isinstance(error, ParameterValidationError):
             lines = [line.removeprefix("$: ") for line in lines]
         return [prefix + line for line in lines]
-    detail = str(cause) if cause is not None else str(error)
-    return [prefix + detail]
+    detail = str(cause) if cause is not None else str(error)  # may quote the raw body: cut it
+    return [prefix + (detail if len(detail) <= _MAX_MESSAGE else detail[:_MAX_MESSAGE] + "...")]
 
 
 # --- contract loading ---------------------------------------------------------------------------
