@@ -113,7 +113,7 @@ def test_has_no_annotation_keywords_left(document: dict[str, Any]) -> None:
     assert list(keyword_sites(document)) == []
 
 
-def test_keeps_schema_properties_named_like_keywords(document: dict[str, Any]) -> None:
+def test_keeps_structural_keywords_and_required_descriptions(document: dict[str, Any]) -> None:
     # Response objects must keep `description` (required by OpenAPI 3.0): emptied, not removed.
     general_error = document["components"]["responses"]["GeneralError"]
     assert general_error["description"] == ""
