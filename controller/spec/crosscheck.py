@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from controller.spec import neon_rules as neon
-from controller.spec.issues import SpecIssue, show_value
+from controller.spec.issues import SpecIssue, show_number
 from controller.spec.model import Layer
 from controller.spec.resolve import Origin, Setting
 from controller.spec.units import format_duration
@@ -67,10 +67,16 @@ def _compute_warnings(settings: Mapping[str, Setting], subject: Layer) -> list[S
     blamed = _blame(subject, high, low, suspend)
     if blamed is None:
         return []
-    shown = "default" if suspend.value == neon.SUSPEND_DEFAULT else format_duration(suspend.value)
+    if suspend.origin is None:
+        setting = "Neon's default suspend_timeout"
+    else:
+        shown = (
+            "default" if suspend.value == neon.SUSPEND_DEFAULT else format_duration(suspend.value)
+        )
+        setting = f"suspend_timeout {shown} {_where(suspend, blamed)}"
     text = (
-        f"computes above 16 CU never scale to zero, so suspend_timeout {shown} "
-        f"{_where(suspend, blamed)} has no effect; write `suspend_timeout: never` to say so"
+        f"computes above 16 CU never scale to zero, so {setting} has no effect; "
+        "set `suspend_timeout: never` to say so"
     )
     return [_issue(blamed, text)]
 
@@ -92,7 +98,7 @@ def _blame(subject: Layer, *candidates: Setting) -> Setting | None:
 
 
 def _described(setting: Setting, blamed: Setting) -> str:
-    return f"{show_value(setting.value)} {_where(setting, blamed)}"
+    return f"{show_number(setting.value)} {_where(setting, blamed)}"
 
 
 def _where(setting: Setting, blamed: Setting) -> str:

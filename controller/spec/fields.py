@@ -63,6 +63,14 @@ def _slug_schema(what: str) -> dict[str, Any]:
     return {"type": "string", "pattern": SLUG_PATTERN, "description": f"{what}: {SLUG_RULE}"}
 
 
+def _refuse_miscased(value: object, *keywords: str) -> None:
+    """`Unlimited` or `NEVER` gets a pointed message rather than "not a size"."""
+    if isinstance(value, str):
+        for keyword in keywords:
+            if value.lower() == keyword:
+                fail(f"{show_value(value)} is not a keyword; write `{keyword}` in lowercase")
+
+
 def _check_description(value: object) -> str:
     return _text(value, "a text")
 
@@ -93,6 +101,7 @@ def _quota(parse: Callable[[str | int], int], kind: str, example: str) -> Callab
     def check(value: object) -> int | None:
         if value == UNLIMITED:
             return None
+        _refuse_miscased(value, UNLIMITED)
         if isinstance(value, bool) or not isinstance(value, int | str):
             fail(f"expected a {kind} such as {example} or `unlimited`, got {describe_type(value)}")
         try:
@@ -135,6 +144,9 @@ def _check_suspend_timeout(value: object) -> int:
         return neon.SUSPEND_NEVER
     if value == DEFAULT:
         return neon.SUSPEND_DEFAULT
+    _refuse_miscased(value, NEVER, DEFAULT)
+    if value == neon.SUSPEND_NEVER and not isinstance(value, bool):
+        fail("-1 is how Neon's API spells it; write `never` to keep the compute running")
     if isinstance(value, bool) or not isinstance(value, int | str):
         fail(f"expected a duration such as 5m, `never` or `default`, got {describe_type(value)}")
     try:
@@ -147,7 +159,7 @@ def _check_suspend_timeout(value: object) -> int:
             "`never` to keep the compute running"
         )
     if (problem := neon.check_suspend_timeout(seconds)) is not None:
-        fail(problem)
+        fail(f"{show_value(value)} is {problem}")
     return seconds
 
 
@@ -159,7 +171,7 @@ def _check_history_retention(value: object) -> int:
     except UnitError as error:
         fail(f"{show_value(value)} is {error}")
     if (problem := neon.check_history_retention(seconds)) is not None:
-        fail(problem)
+        fail(f"{show_value(value)} is {problem}")
     return seconds
 
 

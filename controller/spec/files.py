@@ -40,6 +40,11 @@ class FleetFile:
     real_path: Path  # symlinks resolved; inside the fleet directory
     stem: str  # "acme": the tenant id or plan name the file must hold
 
+    @property
+    def name(self) -> str:
+        """The file's name in its folder: `acme.yaml`."""
+        return self.path.rsplit("/", 1)[-1]
+
 
 @dataclass(frozen=True, slots=True)
 class Folder:
@@ -98,20 +103,38 @@ def read_text(file: FleetFile) -> str | SpecIssue:
     """The file's text: a regular file, at most `MAX_FILE_BYTES`, valid UTF-8."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        with os.fdopen(os.open(file.real_path, flags), "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return _file_issue(file, "not a regular file; only plain files are read")
-            data = handle.read(MAX_FILE_BYTES + 1)
+        descriptor = os.open(file.real_path, flags)  # O_NONBLOCK: a FIFO cannot block us
     except OSError as error:
         return _file_issue(file, _os_problem(error))
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            return _file_issue(file, "not a regular file; only plain files are read")
+        data = _read_at_most(descriptor, MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return _file_issue(file, _os_problem(error))
+    finally:
+        os.close(descriptor)
     if len(data) > MAX_FILE_BYTES:
+        size = max(info.st_size, len(data))
         return _file_issue(
             file,
-            f"file is {format_bytes(max(info.st_size, len(data)))}, over the "
-            f"{format_bytes(MAX_FILE_BYTES)} limit for a fleet file",
+            f"file is {size} bytes; a fleet file may be at most {format_bytes(MAX_FILE_BYTES)} "
+            f"({MAX_FILE_BYTES} bytes)",
         )
     return decode_text(data, file.path)
+
+
+def _read_at_most(descriptor: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = limit
+    while remaining > 0:
+        chunk = os.read(descriptor, remaining)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def decode_text(data: bytes, path: str) -> str | SpecIssue:

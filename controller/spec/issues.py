@@ -63,7 +63,7 @@ def show_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return shorten(_number_text(value))
+        return shorten(repr(value))
     if isinstance(value, str):
         return f"'{shorten(value)}'"
     if isinstance(value, list):
@@ -71,6 +71,11 @@ def show_value(value: object) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return f"a {type(value).__name__}"
+
+
+def show_number(value: float) -> str:
+    """A quantity without a needless `.0`: `4`, `0.25`."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
 
 
 def describe_type(value: object) -> str:
@@ -86,12 +91,6 @@ def describe_type(value: object) -> str:
     if isinstance(value, str):
         return f"the string {show_value(value)}"
     return show_value(value)
-
-
-def _number_text(value: int | float) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

@@ -84,7 +84,8 @@ def load_fleet(fleet_dir: Path) -> FleetLoadResult:
     settings, prefix_position = _load_settings(root, out)
     plans_folder, tenants_folder = scan_folder(root, "plans"), scan_folder(root, "tenants")
     if not plans_folder.exists and not tenants_folder.exists:
-        out.error(".", None, f"no plans/ or tenants/ directory in {printable(str(fleet_dir))}")
+        message = f"no plans/ or tenants/ directory in {printable(str(fleet_dir))}"
+        out.error(".", None, f"{message}; is this a fleet directory?")
     for folder in (plans_folder, tenants_folder):
         out.errors.extend(folder.errors)
         out.warnings.extend(folder.warnings)
@@ -210,7 +211,8 @@ def _check_file(file: FleetFile, model: type[M], what: str, out: _Collector) -> 
         return _Checked(file, None, None, clean=False)
     parsed = parse_yaml(text, file.path) if text.strip() else None
     if parsed is None or (parsed.document is None and not parsed.issues):
-        out.error(file.path, Position(1, 1), f"file is empty; {_EMPTY_HINTS[model]}")
+        what = "is empty" if parsed is None else "holds only comments"
+        out.error(file.path, Position(1, 1), f"file {what}; {_EMPTY_HINTS[model]}")
         return _Checked(file, None, None, clean=False)
     out.errors.extend(parsed.issues)
     if parsed.document is None:
@@ -228,7 +230,8 @@ def _check_name(
     if given is not None and given != file.stem and checked.document is not None:
         position = checked.document.position_of((key,))
         message = (
-            f"{key}: '{given}' does not match the file name '{printable(file.path)}'; "
+            f"{key}: '{given}' does not match the file name "
+            f"'{printable(file.name)}'; "
             f"rename the file to {given}.yaml or change the {key}"
         )
         out.error(file.path, position, message)

@@ -8,7 +8,7 @@ the tags of shared/neon-api/NOTES.md ([SPEC] = Neon's OpenAPI v2 contract; [D-*]
 
 from __future__ import annotations
 
-from controller.spec.issues import did_you_mean, shorten, show_value
+from controller.spec.issues import did_you_mean, shorten, show_number, show_value
 
 # Regions [D-reg], NOTES §9. Azure regions were retired on 2026-08-27.
 REGIONS: tuple[str, ...] = (
@@ -87,9 +87,8 @@ def check_region(region: str) -> str | None:
             f"{show_value(region)} is an Azure region, which Neon retired on 2026-08-27; "
             f"valid regions: {', '.join(REGIONS)}"
         )
-    return f"{show_value(region)} is not a Neon region{did_you_mean(region, REGIONS)}; " + (
-        f"valid regions: {', '.join(REGIONS)}"
-    )
+    listing = ", ".join(REGIONS)
+    return f"{show_value(region)} is not a Neon region ({listing}){did_you_mean(region, REGIONS)}"
 
 
 def check_pg_version(version: int) -> str | None:
@@ -103,24 +102,27 @@ def check_compute_size(cu: float) -> str | None:
     """A compute size from Neon's table of sizes."""
     if cu in COMPUTE_SIZES:
         return None
-    return f"{show_value(cu)} is not a Neon compute size; use {COMPUTE_SIZES_TEXT}"
+    return f"{show_number(cu)} is not a Neon compute size; use {COMPUTE_SIZES_TEXT}"
 
 
 def check_suspend_timeout(seconds: int) -> str | None:
-    """A scale-to-zero delay within Neon's range (the `never`/`default` keywords are separate)."""
+    """A scale-to-zero delay within Neon's range (the `never`/`default` keywords are separate).
+
+    Like the other duration checks, the message completes "<value as written> is ...".
+    """
     if SUSPEND_MIN_SECONDS <= seconds <= SUSPEND_MAX_SECONDS:
         return None
     return (
-        f"{seconds} seconds is outside Neon's range; use 1m to 7d (60 to 604800 seconds), "
-        "`never` to keep the compute running, or `default` (Neon's 5m)"
+        "outside Neon's range: use 1m to 7d (60 to 604800 seconds), `never` to keep the "
+        "compute running, or `default` (Neon's 5m)"
     )
 
 
 def check_history_retention(seconds: int) -> str | None:
-    """A point-in-time restore window Neon accepts."""
+    """A point-in-time restore window Neon accepts; the message completes "<value> is ..."."""
     if seconds <= HISTORY_RETENTION_MAX_SECONDS:
         return None
-    return f"{seconds} seconds is more than Neon's maximum of 30d (2592000 seconds)"
+    return "more than Neon's maximum of 30d (2592000 seconds)"
 
 
 def check_role_name(name: str) -> str | None:

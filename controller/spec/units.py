@@ -75,9 +75,8 @@ def format_duration(seconds: int) -> str:
     Weeks are accepted on input but never produced: `7d` reads better than `1w` next to Neon's
     documented limits, which are all given in days.
     """
-    if seconds == 0:
-        return "0s"
-    return _format(seconds, DURATION_UNITS, ("d", "h", "m", "s"))
+    spelled = _format(seconds, DURATION_UNITS, ("d", "h", "m"))
+    return f"{spelled}s" if spelled.isdigit() else spelled
 
 
 def _parse(value: str | int, scale: _Scale) -> int:

@@ -80,10 +80,10 @@ def _unknown_key(model: type[BaseModel], loc: Loc) -> str:
     parent = loc[:-1]
     known = list(_model_at(model, parent).model_fields)
     where = f"{_dotted(parent)}: " if parent else ""
-    hint = did_you_mean(key, known)
+    home = _home_of(model, key, exclude=parent)
+    hint = f"; it belongs under {home}" if home else did_you_mean(key, known)
     if not hint:
-        home = _home_of(model, key, exclude=parent)
-        hint = f"; it belongs under {home}" if home else f"; valid keys: {', '.join(known)}"
+        hint = f"; valid keys: {', '.join(known)}"
     return f"{where}unknown key '{printable(key)}'{hint}"
 
 

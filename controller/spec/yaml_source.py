@@ -10,8 +10,8 @@ builds the data itself:
   decimal integers and floats; everything else (`no`, `off`, `0o17`, `1_000`, `12:30`) is text;
 - quoted scalars are always text; explicit tags other than `!!str` are refused;
 - keys must be text and unique within their mapping; merge keys (`<<`) are refused;
-- aliases are allowed, but every expansion counts against the node budget and a recursive
-  alias is an error.
+- aliases are allowed, but each counts as a copy of what it refers to against the node budget,
+  and an alias inside the value it refers to is an error.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 from yaml.composer import Composer
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
@@ -43,7 +44,8 @@ _SEQ_TAG = BaseResolver.DEFAULT_SEQUENCE_TAG
 _MAP_TAG = BaseResolver.DEFAULT_MAPPING_TAG
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT_RE = re.compile(r"[-+]?[0-9]{1,30}")
+_INT_RE = re.compile(r"[-+]?[0-9]+")
+_MAX_INT_DIGITS = 30  # longer digit strings stay text: no quota is that large
 _FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 
 
@@ -103,7 +105,12 @@ class _PlainResolver(BaseResolver):
 
 
 class _BoundedLoader(Reader, Scanner, Parser, Composer, _PlainResolver):
-    """PyYAML's pure-Python composer with limits on nesting depth and node count."""
+    """PyYAML's pure-Python composer with limits on nesting depth and expanded size.
+
+    Every composed node counts once and every alias counts as many nodes as the value it
+    refers to, so the budget bounds the data the builder will produce, and a bomb is stopped
+    at the alias that crosses it, before any expansion happens.
+    """
 
     def __init__(self, text: str) -> None:
         Reader.__init__(self, text)
@@ -112,23 +119,43 @@ class _BoundedLoader(Reader, Scanner, Parser, Composer, _PlainResolver):
         Composer.__init__(self)
         _PlainResolver.__init__(self)
         self._depth = 0
-        self._nodes = 0
+        self._expanded = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> expanded size, once fully composed
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        self._depth += 1
-        self._nodes += 1
-        if self._depth > MAX_DEPTH or self._nodes > MAX_NODES:
-            problem = (
-                f"file is nested more than {MAX_DEPTH} levels deep"
-                if self._depth > MAX_DEPTH
-                else f"file has more than {MAX_NODES} values"
-            )
-            event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
-            raise _Rejected(_mark(event.start_mark), problem)
-        try:
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
+        start = _mark(event.start_mark)
+        if isinstance(event, AliasEvent):
+            target = self.anchors.get(event.anchor)
+            if target is not None:
+                size = self._sizes.get(id(target))
+                if size is None:
+                    message = (
+                        f"alias *{printable(event.anchor or '')} refers to a value that contains it"
+                    )
+                    raise _Rejected(start, message)
+                self._count(size, start, alias=True)
             return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Rejected(start, f"file is nested more than {MAX_DEPTH} levels deep")
+        before = self._expanded
+        self._count(1, start, alias=False)
+        try:
+            node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
+        self._sizes[id(node)] = self._expanded - before
+        return node
+
+    def _count(self, amount: int, position: Position, *, alias: bool) -> None:
+        self._expanded += amount
+        if self._expanded > MAX_NODES:
+            if alias:
+                message = f"aliases expand to more than {MAX_NODES} values (a YAML alias bomb?)"
+            else:
+                message = f"file has more than {MAX_NODES} values"
+            raise _Rejected(position, message)
 
 
 def parse_yaml(text: str, path: str) -> ParsedYaml:
@@ -158,8 +185,6 @@ class _Builder:
         self._keys: dict[Loc, Position] = {}
         self._values: dict[Loc, Position] = {}
         self._issues: list[SpecIssue] = []
-        self._built = 0
-        self._open: set[int] = set()  # ids of collection nodes being built (alias cycles)
 
     def build_document(self, root: Node) -> ParsedYaml:
         data = self._build(root, ())
@@ -167,23 +192,15 @@ class _Builder:
         return ParsedYaml(document, tuple(self._issues))
 
     def _build(self, node: Node, loc: Loc) -> Any:
-        self._built += 1
-        if self._built > MAX_NODES:
-            raise _Rejected(_mark(node.start_mark), _alias_budget_message())
+        """The data of a node; its size is bounded by `_BoundedLoader`, cycles refused there."""
         self._values.setdefault(loc, _mark(node.start_mark))
         if isinstance(node, ScalarNode):
             return self._scalar(node)
-        if id(node) in self._open:
-            raise _Rejected(_mark(node.start_mark), "an alias refers to a value that contains it")
-        self._open.add(id(node))
-        try:
-            if isinstance(node, MappingNode) and node.tag == _MAP_TAG:
-                return self._mapping(node, loc)
-            if isinstance(node, SequenceNode) and node.tag == _SEQ_TAG:
-                return [self._build(item, (*loc, index)) for index, item in enumerate(node.value)]
-            raise _Rejected(_mark(node.start_mark), _tag_message(node.tag))
-        finally:
-            self._open.discard(id(node))
+        if isinstance(node, MappingNode) and node.tag == _MAP_TAG:
+            return self._mapping(node, loc)
+        if isinstance(node, SequenceNode) and node.tag == _SEQ_TAG:
+            return [self._build(item, (*loc, index)) for index, item in enumerate(node.value)]
+        raise _Rejected(_mark(node.start_mark), _tag_message(node.tag))
 
     def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -235,7 +252,7 @@ def resolve_plain(text: str) -> Any:
     if text in _BOOLS:
         return _BOOLS[text]
     if _INT_RE.fullmatch(text):
-        return int(text)
+        return int(text) if len(text.lstrip("+-")) <= _MAX_INT_DIGITS else text
     if _FLOAT_RE.fullmatch(text) and len(text) <= 40:
         number = float(text)
         return number if math.isfinite(number) else text
@@ -253,10 +270,6 @@ def _tag_message(tag: str) -> str:
     return f"YAML tag '{printable(shown)}' is not supported; remove it"
 
 
-def _alias_budget_message() -> str:
-    return f"aliases expand to more than {MAX_NODES} values (is this a YAML alias bomb?)"
-
-
 def _syntax_issue(error: yaml.YAMLError, text: str, path: str) -> SpecIssue:
     if isinstance(error, yaml.reader.ReaderError):
         line = text.count("\n", 0, error.position) + 1
@@ -271,11 +284,14 @@ def _syntax_issue(error: yaml.YAMLError, text: str, path: str) -> SpecIssue:
 def _syntax_message(error: yaml.YAMLError) -> str:
     problem = str(getattr(error, "problem", None) or "")
     context = str(getattr(error, "context", None) or "")
+    context_mark = getattr(error, "context_mark", None)
     if "'\\t'" in problem:
         return "tab character here; YAML indents with spaces, not tabs"
     if "expected a single document" in context:
         return "file holds more than one YAML document (---); put one per file"
     if "found undefined alias" in problem:
         return f"{problem.replace('found undefined alias', 'alias')} is not defined above"
+    if context and context_mark is not None:
+        context += f" that starts at line {context_mark.line + 1}, column {context_mark.column + 1}"
     detail = f" ({context})" if context else ""
     return f"invalid YAML: {problem or 'cannot parse'}{detail}"
