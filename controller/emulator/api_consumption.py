@@ -103,7 +103,8 @@ def _timeframe(
     project: ProjectRecord, start: float, end: float, now: float, extra: tuple[str, ...]
 ) -> JSON:
     until = min(end, now)
-    used = usage_between(project, start, until, include_end=False)
+    # The open timeframe (ending after now) counts what happened up to and including now.
+    used = usage_between(project, start, until, include_end=until < end)
     size = logical_size(project, until)
     size_hours = byte_hours(storage_integral(project, start, until))
     frame: JSON = {
