@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from controller.cli.cmd_validate import require_valid_fleet
 from controller.cli.common import EXIT_OK, CommandError, add_fleet_dir_argument
-from controller.cli.fleet_loading import load_valid_fleet
 from controller.spec import DesiredFleet, ResolvedTenant
 from controller.spec.display import settings_rows, tenant_document
 from controller.spec.issues import did_you_mean, printable
@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Show one tenant of the fleet in `args.fleet_dir`."""
-    fleet = load_valid_fleet(args.fleet_dir)
+    fleet = require_valid_fleet(args.fleet_dir)
     tenant = _find(fleet, args.tenant)
     source = fleet.source_of(tenant.id)
     if args.format == "json":

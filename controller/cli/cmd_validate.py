@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from pathlib import Path
 
-from controller.cli.common import EXIT_ERROR, EXIT_OK, add_fleet_dir_argument
-from controller.spec import DesiredFleet, load_fleet
+from controller.cli.common import EXIT_ERROR, EXIT_OK, CommandError, add_fleet_dir_argument
+from controller.spec import DesiredFleet, FleetLoadResult, load_fleet
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,16 +33,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Validate the fleet in `args.fleet_dir`."""
     result = load_fleet(args.fleet_dir)
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    _print_warnings(result)
     if result.fleet is None:
         for error in result.errors:
             print(error)
-        files = len({error.path for error in result.errors})
-        print(f"{_count(len(result.errors), 'error')} in {_count(files, 'file')}")
+        print(error_summary(result))
         return EXIT_ERROR
     print(summary(result.fleet))
     return EXIT_OK
+
+
+def require_valid_fleet(fleet_dir: Path) -> DesiredFleet:
+    """For commands that need the fleet: errors go to stderr and the command fails (exit 1)."""
+    result = load_fleet(fleet_dir)
+    _print_warnings(result)
+    if result.fleet is None:
+        for error in result.errors:
+            print(error, file=sys.stderr)
+        raise CommandError(f"{error_summary(result)}; run `tenantctl validate` for details")
+    return result.fleet
+
+
+def error_summary(result: FleetLoadResult) -> str:
+    """`3 errors in 2 files`."""
+    files = len({error.path for error in result.errors})
+    return f"{_count(len(result.errors), 'error')} in {_count(files, 'file')}"
 
 
 def summary(fleet: DesiredFleet) -> str:
@@ -53,6 +69,11 @@ def summary(fleet: DesiredFleet) -> str:
         f"fleet '{fleet.settings.fleet}' is valid: {_count(len(fleet.plans), 'plan')}, "
         f"{_count(len(fleet.tenants), 'tenant')}{detail}"
     )
+
+
+def _print_warnings(result: FleetLoadResult) -> None:
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _count(number: int, noun: str) -> str:

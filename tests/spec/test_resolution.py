@@ -1,0 +1,191 @@
+"""Resolution: Neon's defaults, then the plan, then the tenant; each value knows its layer."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from controller.spec import (
+    ComputeSettings,
+    DesiredFleet,
+    FleetSettings,
+    Layer,
+    Limits,
+    PlanCompute,
+    TenantState,
+    load_fleet,
+)
+from tests.spec.fleet_builder import write_fleet
+
+GiB = 1024**3
+PRO_PLAN = """\
+description: Pro
+region: aws-eu-west-2
+limits:
+  storage: 10GiB
+  compute_time: 100h
+  data_transfer: unlimited
+compute:
+  min_cu: 0.25
+  max_cu: 4
+history_retention: 7d
+"""
+
+
+def load(root: Path, files: dict[str, str]) -> DesiredFleet:
+    result = load_fleet(write_fleet(root, files))
+    assert result.errors == ()
+    assert result.fleet is not None
+    return result.fleet
+
+
+def test_each_value_comes_from_the_highest_layer_that_writes_it(tmp_path: Path) -> None:
+    tenant = """\
+plan: pro
+pg_version: 16
+overrides:
+  limits:
+    storage: 20GiB
+  compute:
+    suspend_timeout: never
+"""
+    fleet = load(tmp_path, {"plans/pro.yaml": PRO_PLAN, "tenants/acme.yaml": tenant})
+    acme = fleet.tenants["acme"]
+    assert (acme.region, acme.pg_version, acme.database, acme.role) == (
+        "aws-eu-west-2",
+        16,
+        "neondb",
+        "neondb_owner",
+    )
+    assert acme.limits == Limits(storage=20 * GiB, compute_time=360_000)
+    assert acme.compute == ComputeSettings(min_cu=0.25, max_cu=4.0, suspend_timeout_seconds=-1)
+    assert acme.history_retention_seconds == 604_800
+    assert dict(acme.provenance) == {
+        "state": Layer.DEFAULT,
+        "region": Layer.PLAN,
+        "pg_version": Layer.TENANT,
+        "database": Layer.DEFAULT,
+        "role": Layer.DEFAULT,
+        "limits.storage": Layer.TENANT,
+        "limits.compute_time": Layer.PLAN,
+        "limits.active_time": Layer.DEFAULT,
+        "limits.data_transfer": Layer.PLAN,
+        "limits.written_data": Layer.DEFAULT,
+        "compute.min_cu": Layer.PLAN,
+        "compute.max_cu": Layer.PLAN,
+        "compute.suspend_timeout_seconds": Layer.TENANT,
+        "history_retention_seconds": Layer.PLAN,
+    }
+
+
+def test_unlimited_in_an_override_lifts_the_plans_cap(tmp_path: Path) -> None:
+    tenant = "plan: pro\noverrides:\n  limits:\n    storage: unlimited\n"
+    fleet = load(tmp_path, {"plans/pro.yaml": PRO_PLAN, "tenants/acme.yaml": tenant})
+    acme = fleet.tenants["acme"]
+    assert acme.limits.storage is None
+    assert acme.layer_of("limits.storage") is Layer.TENANT
+
+
+def test_with_no_plan_or_tenant_values_neon_defaults_apply(tmp_path: Path) -> None:
+    fleet = load(
+        tmp_path, {"plans/bare.yaml": "description: Bare\n", "tenants/a.yaml": "plan: bare\n"}
+    )
+    tenant = fleet.tenants["a"]
+    assert (tenant.state, tenant.region, tenant.pg_version) == (
+        TenantState.ACTIVE,
+        "aws-us-east-2",
+        17,
+    )
+    assert tenant.limits == Limits()
+    assert tenant.compute == ComputeSettings(min_cu=0.25, max_cu=2.0, suspend_timeout_seconds=0)
+    assert tenant.history_retention_seconds == 86_400
+    assert set(tenant.provenance.values()) == {Layer.DEFAULT}
+
+
+def test_the_owner_role_follows_a_custom_database_name(tmp_path: Path) -> None:
+    files = {"plans/pro.yaml": PRO_PLAN, "tenants/acme.yaml": "plan: pro\ndatabase: shop\n"}
+    acme = load(tmp_path, files).tenants["acme"]
+    assert (acme.database, acme.role) == ("shop", "shop_owner")
+    assert (acme.layer_of("database"), acme.layer_of("role")) == (Layer.TENANT, Layer.DEFAULT)
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "expected"),
+    [
+        ("pg_version: 017", "pg_version", 17),  # decimal, not YAML 1.1 octal (15)
+        ("overrides: {limits: {storage: '1024'}}", "limits.storage", 1024),
+        ("overrides: {limits: {storage: 1.5GiB}}", "limits.storage", 1_610_612_736),
+        ("overrides: {limits: {active_time: 2w}}", "limits.active_time", 1_209_600),
+        ("overrides: {compute: {suspend_timeout: 1.5h}}", "compute.suspend_timeout_seconds", 5400),
+        ("overrides: {compute: {suspend_timeout: 600}}", "compute.suspend_timeout_seconds", 600),
+        ("overrides: {compute: {suspend_timeout: default}}", "compute.suspend_timeout_seconds", 0),
+        ("overrides: {history_retention: 0}", "history_retention_seconds", 0),
+        ("state: deleted", "state", TenantState.DELETED),
+    ],
+)
+def test_values_that_look_odd_but_are_valid(
+    tmp_path: Path, override: str, field: str, expected: object
+) -> None:
+    files = {"plans/pro.yaml": PRO_PLAN, "tenants/acme.yaml": f"plan: pro\n{override}\n"}
+    acme = load(tmp_path, files).tenants["acme"]
+    value: object = acme
+    for part in field.split("."):
+        value = getattr(value, part)
+    assert value == expected
+    assert acme.layer_of(field) is Layer.TENANT
+
+
+def test_aliases_can_share_values_within_a_file(tmp_path: Path) -> None:
+    tenant = "plan: pro\noverrides:\n  limits: &caps\n    storage: 1GiB\n"
+    plan = "description: x\nlimits: &caps\n  storage: 2GiB\n  written_data: 2GiB\n"
+    fleet = load(tmp_path, {"plans/pro.yaml": plan, "tenants/acme.yaml": tenant})
+    assert fleet.tenants["acme"].limits == Limits(storage=GiB, written_data=2 * GiB)
+
+
+def test_a_plan_keeps_its_own_values_and_gives_its_effective_limits(tmp_path: Path) -> None:
+    fleet = load(tmp_path, {"plans/pro.yaml": PRO_PLAN})
+    pro = fleet.plans["pro"]
+    assert (pro.name, pro.description, pro.source, pro.region, pro.pg_version) == (
+        "pro",
+        "Pro",
+        "plans/pro.yaml",
+        "aws-eu-west-2",
+        None,
+    )
+    assert pro.compute == PlanCompute(min_cu=0.25, max_cu=4.0, suspend_timeout_seconds=None)
+    assert pro.history_retention_seconds == 604_800
+    assert pro.effective_limits() == Limits(storage=10 * GiB, compute_time=360_000)
+    assert pro.effective_limits().fits({"storage": 10 * GiB, "data_transfer": 10**15})
+    assert not pro.effective_limits().fits({"storage": 10 * GiB + 1})
+
+
+def test_fleet_settings_default_without_a_settings_file(tmp_path: Path) -> None:
+    fleet = load(tmp_path, {"plans/pro.yaml": PRO_PLAN, "tenants/acme.yaml": "plan: pro\n"})
+    assert fleet.settings == FleetSettings(project_name_prefix="", fleet="default")
+    assert fleet.tenants["acme"].project_name == "acme"
+    assert fleet.source_of("acme") == "tenants/acme.yaml"
+
+
+def test_the_project_name_is_the_fleet_prefix_and_the_id(tmp_path: Path) -> None:
+    files = {
+        "tenantctl.yaml": "project_name_prefix: saas-\nfleet: eu-prod\n",
+        "plans/pro.yaml": PRO_PLAN,
+        "tenants/acme.yml": "plan: pro\nproject_id: cold-bonus-61650555\n",
+    }
+    fleet = load(tmp_path, files)
+    assert fleet.settings == FleetSettings(project_name_prefix="saas-", fleet="eu-prod")
+    acme = fleet.tenants["acme"]
+    assert (acme.project_name, acme.project_id) == ("saas-acme", "cold-bonus-61650555")
+    assert fleet.source_of("acme") == "tenants/acme.yml"
+
+
+def test_the_resolved_fleet_is_immutable(tmp_path: Path) -> None:
+    fleet = load(tmp_path, {"plans/pro.yaml": PRO_PLAN, "tenants/acme.yaml": "plan: pro\n"})
+    with pytest.raises(TypeError):
+        fleet.tenants["other"] = fleet.tenants["acme"]  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fleet.tenants["acme"].region = "aws-us-east-1"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        fleet.tenants["acme"].provenance["region"] = Layer.TENANT  # type: ignore[index]
