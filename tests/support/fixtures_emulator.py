@@ -58,13 +58,9 @@ class InProcessEmulator:
         self, transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any
     ) -> httpx.AsyncClient:
         """An AsyncClient with `base_url` and the bearer key set; use it with `async with`."""
-        headers = {**self.auth_headers, **kwargs.pop("headers", {})}
-        return httpx.AsyncClient(
-            transport=transport or self.transport(),
-            base_url=self.base_url,
-            headers=headers,
-            **kwargs,
-        )
+        kwargs["headers"] = {**self.auth_headers, **kwargs.get("headers", {})}
+        kwargs.setdefault("base_url", self.base_url)
+        return httpx.AsyncClient(transport=transport or self.transport(), **kwargs)
 
     async def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call the control API (`/_emulator{path}`); raises on an error status."""
