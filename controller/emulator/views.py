@@ -116,6 +116,7 @@ def project_view(project: ProjectRecord, now: float, kind: ProjectViewKind = "ge
     if kind == "get":
         view["consumption_period_start"] = iso(period_start)
         view["consumption_period_end"] = iso(next_month_start(now))
+        view["quota_reset_at"] = view["consumption_period_end"]  # deprecated, still sent in 2024
         view["owner"] = dict(OWNER)
     last_active = _last_active(project, now)
     if last_active is not None:
@@ -169,6 +170,7 @@ def branch_view(project: ProjectRecord, branch: BranchRecord, now: float) -> JSO
         "data_transfer_bytes": used.data_transfer_bytes,
         "created_at": iso(branch.created_at),
         "updated_at": iso(branch.updated_at),
+        "created_by": {"name": OWNER["name"], "image": ""},
     }
     if branch.parent_id is not None:
         view["parent_id"] = branch.parent_id
