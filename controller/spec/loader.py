@@ -27,7 +27,7 @@ from controller.spec.files import (
     read_text,
     scan_folder,
 )
-from controller.spec.issues import SpecIssue, did_you_mean, printable, sort_key
+from controller.spec.issues import SpecIssue, did_you_mean, printable, shorten, sort_key
 from controller.spec.model import (
     DesiredFleet,
     FleetLoadResult,
@@ -256,7 +256,7 @@ def _check_plan_ref(
     known = sorted({*plans, *unusable_plans})
     listing = f" (plans: {', '.join(known)})" if known else " (there are no plans)"
     hint = did_you_mean(model.plan, known)
-    message = f"plan: no plan named '{printable(model.plan)}' in plans/{hint}{listing}"
+    message = f"plan: no plan named '{shorten(model.plan)}' in plans/{hint}{listing}"
     out.error(file.path, document.position_of(("plan",)), message)
     return False
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from controller.spec.issues import SpecIssue, describe_type, did_you_mean, printable
+from controller.spec.issues import SpecIssue, describe_type, did_you_mean, printable, shorten
 from controller.spec.yaml_source import Loc, YamlDocument
 
 M = TypeVar("M", bound=BaseModel)
@@ -84,7 +84,7 @@ def _unknown_key(model: type[BaseModel], loc: Loc) -> str:
     hint = f"; it belongs under {home}" if home else did_you_mean(key, known)
     if not hint:
         hint = f"; valid keys: {', '.join(known)}"
-    return f"{where}unknown key '{printable(key)}'{hint}"
+    return f"{where}unknown key '{shorten(key)}'{hint}"
 
 
 def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel]:

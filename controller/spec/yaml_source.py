@@ -31,7 +31,7 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
-from controller.spec.issues import SpecIssue, printable, show_value
+from controller.spec.issues import SpecIssue, printable, shorten, show_value
 
 MAX_DEPTH = 32  # nesting levels; a fleet file needs 3
 MAX_NODES = 10_000  # nodes composed, and nodes built with alias expansions counted again
@@ -212,7 +212,7 @@ class _Builder:
                 first = self._keys[(*loc, key)]
                 self._report(
                     key_node,
-                    f"duplicate key '{printable(key)}' (first given on line "
+                    f"duplicate key '{shorten(key)}' (first given on line "
                     f"{first.line}); YAML would silently keep only the last one",
                 )
                 continue
