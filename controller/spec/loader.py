@@ -141,7 +141,8 @@ def _load_plans(folder: Folder, out: _Collector) -> tuple[dict[str, PlanSource],
         given = checked.model.name if checked.model is not None else None
         clean = _check_name(checked, given, "name", "plan name", out) and checked.clean
         if name in paths:
-            out.error(file.path, Position(1, 1), f"plan '{name}' is also defined in {paths[name]}")
+            message = f"plan '{printable(name)}' is also defined in {printable(paths[name])}"
+            out.error(file.path, Position(1, 1), message)
             usable.pop(name, None)
             unusable.add(name)
             continue
@@ -173,7 +174,8 @@ def _load_tenants(
         clean = _check_name(checked, given, "id", "tenant id", out) and checked.clean
         tenant_id = file.stem
         if tenant_id in sources:
-            message = f"tenant id '{tenant_id}' is also used by {sources[tenant_id]}"
+            first = printable(sources[tenant_id])
+            message = f"tenant id '{printable(tenant_id)}' is also used by {first}"
             out.error(file.path, Position(1, 1), message)
             tenants.pop(tenant_id, None)
             continue

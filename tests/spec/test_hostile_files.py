@@ -186,3 +186,17 @@ def test_control_characters_in_file_names_are_escaped_in_messages(tmp_path: Path
         "tenants/a\\x1b[31mb.yaml:1:1: file name 'a\\x1b[31mb' is not a valid tenant id: "
         "use lowercase letters, digits and hyphens, 1 to 63 characters, starting with a letter"
     ]
+
+
+def test_windows_line_endings_are_read_with_the_same_positions(tmp_path: Path) -> None:
+    fleet = write_fleet(
+        tmp_path,
+        {
+            "plans/basic.yaml": b"description: x\r\ncompute:\r\n  max_cu: 3.5\r\n",
+            "tenants/acme.yaml": b"plan: basic\r\n",
+        },
+    )
+    assert load_errors(fleet) == [
+        "plans/basic.yaml:3:11: compute.max_cu: 3.5 is not a Neon compute size; use 0.25, 0.5, "
+        "1 to 16 in steps of 1, or 18 to 56 in steps of 2"
+    ]
