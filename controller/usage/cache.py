@@ -1,0 +1,169 @@
+"""A local cache of usage readings, so that polling faster than Neon refreshes costs no calls.
+
+Why this exists: Neon updates consumption about every 15 minutes and asks partners not to poll
+more often; a cron job or a dashboard calling `tenantctl usage` every minute should cost Neon
+nothing between refreshes. Readings are kept per tenant in one JSON file per target (Neon host
+and org) under the fleet's `.tenantctl/` directory, and reused while younger than
+`MAX_AGE` by the local clock (injected, so tests move it).
+
+A cached reading is reused only for the same tenant identity (fleet, project name, adopted
+project id): editing a tenant's identity reads it again. Tenants without a project are never
+cached, so a tenant created a minute ago shows up at once. The file holds what a reading holds:
+ids, names, numbers and times, no key and no connection string. A file that cannot be read or
+parsed, or was written for another target or format, is ignored with a warning and replaced on
+the next write; failing to write it is a warning too. The cache never fails a run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+
+from controller.logs import get_logger
+from controller.usage.readings import TenantReading
+
+CACHE_FORMAT_VERSION = 1
+MAX_AGE = timedelta(minutes=15)
+CACHE_DIR = ".tenantctl"
+_log = get_logger("usage_cache")
+
+
+class CacheEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    identity: str
+    fetched_at: AwareDatetime  # local clock
+    reading: TenantReading
+
+
+class CacheFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format_version: int
+    host: str
+    org_id: str | None
+    entries: dict[str, CacheEntry]
+
+
+def cache_path(fleet_dir: Path, host: str, org_id: str | None) -> Path:
+    """`.tenantctl/usage-cache-<digest>.json`: one file per Neon host and org."""
+    digest = hashlib.sha256(f"{host}\n{org_id or ''}".encode()).hexdigest()[:16]
+    return fleet_dir / CACHE_DIR / f"usage-cache-{digest}.json"
+
+
+def tenant_identity(fleet: str, project_name: str, project_id: str | None) -> str:
+    """What decides which project is a tenant's: a cached reading is valid only for it."""
+    return json.dumps([fleet, project_name, project_id])
+
+
+class UsageCache:
+    """The cache file of one target; `clock` is the local clock (timezone-aware)."""
+
+    def __init__(
+        self, path: Path, *, host: str, org_id: str | None, clock: Callable[[], datetime]
+    ) -> None:
+        self.path = path
+        self._host = host
+        self._org_id = org_id
+        self._clock = clock
+
+    def fresh(self, identities: Mapping[str, str]) -> dict[str, TenantReading]:
+        """Cached readings of these tenants (id -> identity) younger than MAX_AGE."""
+        now = self._clock()
+        entries = self._load()
+        return {
+            tenant_id: entry.reading
+            for tenant_id, identity in identities.items()
+            if (entry := entries.get(tenant_id)) is not None
+            and entry.identity == identity
+            and timedelta(0) <= now - entry.fetched_at < MAX_AGE
+        }
+
+    def store(self, readings: Mapping[str, TenantReading], identities: Mapping[str, str]) -> None:
+        """Add fresh readings of tenants that have a project; drop entries past MAX_AGE."""
+        now = self._clock()
+        kept = {
+            tid: entry
+            for tid, entry in self._load().items()
+            if timedelta(0) <= now - entry.fetched_at < MAX_AGE
+        }
+        for tid, reading in readings.items():
+            if reading.reading is not None:
+                kept[tid] = CacheEntry(identity=identities[tid], fetched_at=now, reading=reading)
+        document = CacheFile(
+            format_version=CACHE_FORMAT_VERSION,
+            host=self._host,
+            org_id=self._org_id,
+            entries=dict(sorted(kept.items())),
+        )
+        self._write(document.model_dump_json(indent=1))
+
+    def _load(self) -> dict[str, CacheEntry]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError) as error:
+            return self._ignored(f"unreadable: {type(error).__name__}")
+        try:
+            document = CacheFile.model_validate_json(text)
+        except ValidationError as error:
+            return self._ignored(f"not a usage cache ({error.error_count()} problem(s))")
+        if document.format_version != CACHE_FORMAT_VERSION:
+            return self._ignored(f"format version {document.format_version}")
+        if (document.host, document.org_id) != (self._host, self._org_id):
+            return self._ignored("written for another Neon host or org")
+        return document.entries
+
+    def _ignored(self, reason: str) -> dict[str, CacheEntry]:
+        _log.warning("usage_cache_ignored", path=str(self.path), reason=reason)
+        return {}
+
+    def _write(self, text: str) -> None:
+        """Write atomically: a concurrent reader sees the old file or the new, never half."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+        except OSError as error:
+            self._not_written(error)
+            return
+        temporary = Path(name)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(text)
+            os.replace(temporary, self.path)
+        except OSError as error:
+            self._not_written(error)
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+
+    def _not_written(self, error: OSError) -> None:
+        _log.warning("usage_cache_not_written", path=str(self.path), error=str(error))
+
+
+async def cached_readings(
+    cache: UsageCache,
+    identities: Mapping[str, str],
+    read: Callable[[list[str]], Awaitable[dict[str, TenantReading]]],
+    *,
+    refresh: bool = False,
+) -> tuple[dict[str, TenantReading], frozenset[str]]:
+    """Readings of the tenants in `identities`: fresh cached ones, and `read` for the rest.
+
+    Returns the readings by tenant id and the ids served from the cache. `read` (which calls
+    Neon) is not called at all when the cache holds every tenant; `refresh` ignores the cache.
+    """
+    cached = {} if refresh else cache.fresh(identities)
+    missing = sorted(set(identities) - cached.keys())
+    fetched = await read(missing) if missing else {}
+    if fetched:
+        cache.store(fetched, identities)
+    return dict(sorted({**cached, **fetched}.items())), frozenset(cached)

@@ -1,0 +1,78 @@
+"""The usage report of a run: every tenant's assessment, and what the run as a whole found.
+
+Why this exists: the command's outputs (table, Markdown, CSV, JSON, the history chart) and its
+exit code all derive from one value. `build_report` is pure: the fleet, the readings and the
+threshold in, the report out.
+
+Exit codes (see docs/usage.md): 3 (`EXIT_USAGE_ALERT`) when any tenant is at warning or
+exceeded, so that a scheduled CI job can alert; otherwise 1 when some tenant's usage is unknown
+(its project cannot be told apart, as `tenantctl plan` also reports); otherwise 0. An alert wins
+over an unknown tenant because the alert is what the job exists to raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+from controller.spec.model import DesiredFleet
+from controller.usage.assess import Status, TenantUsage, assess_tenant
+from controller.usage.readings import TenantReading
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """Tenants in id order; `cached` names those whose reading came from the local cache."""
+
+    target: str
+    warn_at: Fraction
+    tenants: tuple[TenantUsage, ...]
+    cached: frozenset[str] = frozenset()
+
+    @property
+    def alerting(self) -> bool:
+        return any(tenant.alerting for tenant in self.tenants)
+
+    @property
+    def unknown(self) -> tuple[TenantUsage, ...]:
+        return tuple(t for t in self.tenants if t.status is Status.UNKNOWN)
+
+    @property
+    def observed_at(self) -> datetime | None:
+        """The latest instant a reading was made at (None when nothing was read)."""
+        moments = [t.observed_at for t in self.tenants if t.observed_at is not None]
+        return max(moments, default=None)
+
+    @property
+    def clock(self) -> str | None:
+        """`server` when every reading used Neon's clock, `local` when any used the local one."""
+        clocks = {t.clock for t in self.tenants if t.clock is not None}
+        if not clocks:
+            return None
+        return "local" if "local" in clocks else "server"
+
+    @property
+    def history_note(self) -> str | None:
+        """Why consumption history is missing, if it is for any tenant."""
+        for tenant in self.tenants:
+            if tenant.history is not None and not tenant.history.available:
+                return tenant.history.note
+        return None
+
+
+def build_report(
+    fleet: DesiredFleet,
+    readings: Mapping[str, TenantReading],
+    warn_at: Fraction,
+    *,
+    target: str,
+    cached: Collection[str] = (),
+) -> UsageReport:
+    """Assess every tenant that has a reading, in tenant-id order."""
+    tenants = tuple(
+        assess_tenant(fleet.tenants[tenant_id], readings[tenant_id], fleet.plans, warn_at)
+        for tenant_id in sorted(readings)
+    )
+    return UsageReport(target=target, warn_at=warn_at, tenants=tenants, cached=frozenset(cached))
