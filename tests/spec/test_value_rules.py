@@ -711,3 +711,32 @@ def test_a_tenant_with_a_bad_value_is_still_checked_against_the_fleet(tmp_path: 
         "tenants/globex.yaml:2:13: project_id: project 'p-1' is already bound to tenant "
         "'acme' (tenants/acme.yaml); a project belongs to one tenant",
     ]
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["pg_monitor", "neon_superuser", "cloud_admin", "zenith_admin", "public", "none", "None"],
+)
+def test_every_protected_role_name_is_refused(tmp_path: Path, role: str) -> None:
+    assert load_errors(tenant_fleet(tmp_path, f"plan: basic\nrole: {role}\n")) == [
+        f"tenants/acme.yaml:2:7: role: '{role}' is a protected role name in Neon (names "
+        "starting with pg_, neon_superuser, cloud_admin, zenith_admin, public, none)"
+    ]
+
+
+@pytest.mark.parametrize("database", ["postgres", "template0", "template1"])
+def test_every_reserved_database_name_is_refused(tmp_path: Path, database: str) -> None:
+    assert load_errors(tenant_fleet(tmp_path, f"plan: basic\ndatabase: {database}\n")) == [
+        f"tenants/acme.yaml:2:11: database: '{database}' is a reserved database name in Neon "
+        "(postgres, template0, template1)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("min_cu", "max_cu"), [(0.25, 0.25), (0.25, 8), (8, 16), (16, 16), (56, 56)]
+)
+def test_compute_ranges_at_neons_limits_are_accepted(
+    tmp_path: Path, min_cu: float, max_cu: float
+) -> None:
+    tenant = f"plan: basic\noverrides:\n  compute:\n    min_cu: {min_cu}\n    max_cu: {max_cu}\n"
+    assert load_errors(tenant_fleet(tmp_path, tenant)) == []
