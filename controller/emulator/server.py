@@ -44,9 +44,25 @@ class _QuietDrops(logging.Filter):
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket; OSError (port in use, unknown host) propagates to the caller."""
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    return socket.create_server((host, port), family=family)
+    """A listening TCP socket; OSError (port in use, unknown host) propagates to the caller.
+
+    The protocol is given explicitly: asyncio only turns Nagle's algorithm off (TCP_NODELAY) on
+    connections from sockets whose `proto` is IPPROTO_TCP, and without that every keep-alive
+    response waits ~40 ms for a delayed ACK.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def base_url(host: str, port: int) -> str:
