@@ -13,27 +13,22 @@ from tests.support.shapes import assert_shape_covers
 
 pytestmark = pytest.mark.anyio
 
-# Fields real Neon sent in 2024 and has since renamed (the contract has only the new name).
-RENAMED_SINCE = {("settings", "allowed_ips", "primary_branch_only"): "protected_branches_only"}
+# Fields real Neon sent in 2024 and has since renamed, as (parent key, old name): new name.
+# The contract and the 2025 recordings have only the new name.
+RENAMED_SINCE = {("allowed_ips", "primary_branch_only"): "protected_branches_only"}
 
 
-def current_fields(body: Any) -> Any:
+def current_fields(body: Any, parent: str = "") -> Any:
     """A recorded body without the fields Neon renamed since it was recorded."""
     if isinstance(body, list):
-        return [current_fields(item) for item in body]
+        return [current_fields(item, parent) for item in body]
     if not isinstance(body, dict):
         return body
-    cleaned = {key: current_fields(value) for key, value in body.items()}
-    for path in RENAMED_SINCE:
-        node = cleaned
-        for key in path[:-1]:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict):
-            node.pop(path[-1], None)
-    for key in ("projects", "project"):
-        if isinstance(cleaned.get(key), list | dict):
-            cleaned[key] = current_fields(cleaned[key])
-    return cleaned
+    return {
+        key: current_fields(value, key)
+        for key, value in body.items()
+        if (parent, key) not in RENAMED_SINCE
+    }
 
 
 async def emulator_responses(neon: Neon) -> dict[tuple[str, str, int], Any]:
