@@ -13,8 +13,9 @@ from controller.reconcile.changeplan import (
     FieldChange,
     ProjectSettings,
 )
-from controller.reconcile.desired import QUOTA_FIELDS, DesiredTenant, TenantState
+from controller.reconcile.desired import QUOTA_FIELDS, DesiredTenant
 from controller.reconcile.observed import ObservedEndpoint, ObservedProject
+from controller.spec.model import TenantState
 
 IMMUTABLE_FIELDS = ("region_id", "pg_version")
 DEFAULTS_PREFIX = "default_endpoint_settings."

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from controller.reconcile.desired import DesiredFleetState, DesiredTenant, TenantState
+from controller.reconcile.desired import DesiredFleetState, DesiredTenant
 from controller.reconcile.observed import ObservedFleet, ObservedProject, OwnershipMark
+from controller.spec.model import TenantState
 
 
 class MatchedBy(StrEnum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, CreateSpec, Orphan
-from controller.reconcile.desired import DesiredFleetState, DesiredTenant, TenantState
+from controller.reconcile.desired import DesiredFleetState, DesiredTenant
 from controller.reconcile.diff import (
     desired_settings,
     disabled_change,
@@ -23,6 +23,7 @@ from controller.reconcile.observed import ObservedEndpoint, ObservedFleet, Obser
 from controller.reconcile.observed import fingerprint as observed_fingerprint
 from controller.reconcile.ownership import mark_annotations
 from controller.reconcile.usage_flags import lowered_limit_warnings, lowers_a_limit
+from controller.spec.model import TenantState
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Iterable, Mapping
 
 from controller.reconcile.changeplan import PROJECT_TARGET, ActionKind, ChangePlan
-from controller.reconcile.desired import QUOTA_FIELDS, DesiredFleetState, DesiredTenant, TenantState
+from controller.reconcile.desired import QUOTA_FIELDS, DesiredFleetState, DesiredTenant
 from controller.reconcile.observed import (
     ObservedEndpoint,
     ObservedFleet,
@@ -20,6 +20,7 @@ from controller.reconcile.observed import (
     OwnershipMark,
 )
 from controller.reconcile.ownership import parse_mark
+from controller.spec.model import TenantState
 
 FLEET = "default"
 _ids = itertools.count(1)

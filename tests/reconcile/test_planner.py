@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 from controller.reconcile.changeplan import ActionKind, ChangePlan, FieldChange
-from controller.reconcile.desired import TenantState
 from controller.reconcile.observed import ObservedUsage, OwnershipMark
 from controller.reconcile.planner import (
     MissingObservations,
@@ -13,6 +12,7 @@ from controller.reconcile.planner import (
     missing_observations,
     plan_changes,
 )
+from controller.spec.model import TenantState
 from tests.reconcile.builders import (
     FLEET,
     converged,

@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from controller.reconcile.changeplan import ActionKind
-from controller.reconcile.desired import QUOTA_FIELDS, DesiredFleetState, DesiredTenant, TenantState
+from controller.reconcile.desired import QUOTA_FIELDS, DesiredFleetState, DesiredTenant
 from controller.reconcile.observed import ObservedFleet, ObservedUsage, OwnershipMark
 from controller.reconcile.planner import PlanOptions, missing_observations, plan_changes
+from controller.spec.model import TenantState
 from tests.reconcile.builders import FLEET, endpoint_for, project_for, simulate_apply, tenant
 
 TENANT_IDS = ["acme", "beta", "corp", "dyn", "echo", "fox"]

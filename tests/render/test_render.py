@@ -14,11 +14,11 @@ from controller.reconcile.changeplan import (
     PlanTarget,
     load_plan_json,
 )
-from controller.reconcile.desired import TenantState
 from controller.reconcile.observed import OwnershipMark
 from controller.reconcile.planner import PlanOptions, plan_changes
 from controller.render.markdown import render_markdown
 from controller.render.text import render_text
+from controller.spec.model import TenantState
 from tests.reconcile.builders import (
     FLEET,
     converged,

@@ -1,0 +1,111 @@
+"""`tenantctl adopt TENANT --project-id ID`: bring an existing Neon project under management.
+
+Neon cannot add annotations to a project after creation, so the binding lives in git: the
+tenant file gets `project_id: ID`, and the tenant is matched by id from then on. The project
+is checked first (it exists, its region and Postgres version fit the tenant, it is not another
+tenant's), and the edited fleet is validated again before the edit is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from controller.cli.common import CommandError, add_fleet_dir_argument
+from controller.cli.connection import Connection, connect
+from controller.cli.fleet_loading import load_valid_fleet
+from controller.cli.reconcile_args import neon_client
+from controller.cli.tenant_file import replace_atomically, with_project_id
+from controller.logs import configure_logging
+from controller.neon.errors import NotFoundError
+from controller.reconcile.observe import mark_of
+from controller.spec import load_fleet
+from controller.spec.model import ResolvedTenant
+
+_PROJECT_ID = r"^[a-z0-9-]{1,60}$"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "adopt",
+        help="bind a tenant to an existing Neon project (writes project_id into its file)",
+        description=__doc__,
+    )
+    parser.add_argument("tenant", metavar="TENANT")
+    parser.add_argument("--project-id", required=True, metavar="ID", help="the Neon project id")
+    add_fleet_dir_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    configure_logging(level=30)
+    fleet = load_valid_fleet(args.fleet_dir)
+    tenant = fleet.tenants.get(args.tenant)
+    if tenant is None:
+        raise CommandError(f"no tenant {args.tenant!r} in {args.fleet_dir / 'tenants'}")
+    project_id = args.project_id
+    _check_binding(tenant, project_id, fleet.tenants.values())
+    connection = connect(args.fleet_dir)
+    asyncio.run(_check_project(connection, tenant, project_id, fleet.settings.fleet))
+    path = args.fleet_dir / fleet.sources[tenant.id]
+    original = path.read_text(encoding="utf-8")
+    replace_atomically(path, with_project_id(original, project_id))
+    result = load_fleet(args.fleet_dir)
+    if result.errors:
+        replace_atomically(path, original)
+        details = "; ".join(str(e) for e in result.errors)
+        raise CommandError(f"adopting would make the fleet invalid, file left unchanged: {details}")
+    print(f"{fleet.sources[tenant.id]}: project_id: {project_id} added.")
+    print("Run `tenantctl plan` to see what applying the tenant's plan to it would change.")
+    return 0
+
+
+def _check_binding(
+    tenant: ResolvedTenant, project_id: str, tenants: Iterable[ResolvedTenant]
+) -> None:
+    if not re.fullmatch(_PROJECT_ID, project_id):
+        raise CommandError(f"--project-id {project_id!r} is not a Neon project id ({_PROJECT_ID})")
+    if tenant.project_id == project_id:
+        raise CommandError(f"tenant {tenant.id!r} is already bound to project {project_id}")
+    if tenant.project_id is not None:
+        raise CommandError(
+            f"tenant {tenant.id!r} is bound to project {tenant.project_id}; edit its file to "
+            "change that on purpose"
+        )
+    for other in tenants:
+        if other.project_id == project_id:
+            raise CommandError(f"project {project_id} is already bound to tenant {other.id!r}")
+
+
+async def _check_project(
+    connection: Connection, tenant: ResolvedTenant, project_id: str, fleet: str
+) -> None:
+    async with neon_client(connection) as client:
+        try:
+            project = await client.get_project(project_id)
+        except NotFoundError:
+            raise CommandError(
+                f"project {project_id} does not exist at {connection.target.describe()}"
+            ) from None
+        mismatches = [
+            f"{name} is {live!r} but the tenant wants {wanted!r}"
+            for name, live, wanted in (
+                ("region", project.region_id, tenant.region),
+                ("pg_version", project.pg_version, tenant.pg_version),
+            )
+            if live != wanted
+        ]
+        if mismatches:
+            raise CommandError(
+                f"project {project_id}: {'; '.join(mismatches)} (fixed at creation); set them in "
+                f"the tenant file first"
+            )
+        mark = mark_of(await client.list_branches(project_id))
+        if mark is not None and (mark.fleet, mark.tenant_id) != (fleet, tenant.id):
+            raise CommandError(
+                f"project {project_id} is managed as tenant {mark.tenant_id!r} of fleet "
+                f"{mark.fleet!r}; refusing to bind it to {tenant.id!r}"
+            )

@@ -1,0 +1,155 @@
+"""`tenantctl apply [PLANFILE]`: make live Neon match the fleet, or carry out a saved plan."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from controller.cli.common import EXIT_ERROR, EXIT_OK, CommandError, add_fleet_dir_argument
+from controller.cli.connection import Connection, connect
+from controller.cli.fleet_loading import checked_targets, load_valid_fleet
+from controller.cli.reconcile_args import (
+    add_delete_arguments,
+    add_target_argument,
+    neon_client,
+    stdout_is_tty,
+)
+from controller.logs import configure_logging, get_logger
+from controller.reconcile.apply_report import ApplyReport, TenantResult
+from controller.reconcile.changeplan import ChangePlan, PlanFileError, load_plan_json
+from controller.reconcile.executor import ApplyOptions
+from controller.reconcile.from_spec import desired_fleet
+from controller.reconcile.planner import PlanOptions
+from controller.reconcile.run import apply_plan, make_plan
+from controller.render.text import render_text
+
+_log = get_logger("apply")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "apply",
+        help="create, update, suspend or delete projects until Neon matches the fleet",
+        description=(
+            "Without PLANFILE: plan, show the plan and apply it (asks on a terminal; elsewhere "
+            "needs --yes). With PLANFILE (from `plan --out`): apply exactly that plan, refusing "
+            "tenants whose live state changed since it was made."
+        ),
+    )
+    parser.add_argument("planfile", nargs="?", type=Path, metavar="PLANFILE")
+    add_fleet_dir_argument(parser)
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    parser.add_argument(
+        "--emulator",
+        action="store_true",
+        help="with CI=true, allow applying to the embedded emulator (no NEON_API_KEY)",
+    )
+    add_target_argument(parser)
+    add_delete_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    configure_logging(level=20)
+    connection = connect(args.fleet_dir, for_apply=True, emulator_flag=args.emulator)
+    options = ApplyOptions(
+        allow_delete=args.allow_delete,
+        max_deletes=args.max_deletes,
+        check_staleness=args.planfile is not None,
+    )
+    if args.planfile is not None:
+        plan = _saved_plan(args.planfile, connection, args.target)
+        report = asyncio.run(_apply_saved(connection, plan, options))
+    else:
+        report_or_none = asyncio.run(_plan_and_apply(args, connection, options))
+        if report_or_none is None:
+            return EXIT_OK
+        report = report_or_none
+    print(report.render(), end="")
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+async def _plan_and_apply(
+    args: argparse.Namespace, connection: Connection, options: ApplyOptions
+) -> ApplyReport | None:
+    fleet = load_valid_fleet(args.fleet_dir)
+    plan_options = PlanOptions(
+        allow_delete=args.allow_delete,
+        max_deletes=args.max_deletes,
+        targets=checked_targets(fleet, args.target),
+    )
+    desired = desired_fleet(fleet, org_id=connection.settings.org_id)
+    async with neon_client(connection) as client:
+        planned = await make_plan(client, desired, plan_options, connection.target)
+        print(render_text(planned.plan, color=stdout_is_tty()), end="")
+        if not planned.plan.actions:
+            return None
+        if planned.plan.has_changes and not await _confirmed(args.yes):
+            raise CommandError("apply cancelled; nothing was changed")
+        with _progress(len(planned.plan.actions)) as on_result:
+            return await apply_plan(
+                client, planned.plan, options, observer=planned.observer, on_result=on_result
+            )
+
+
+async def _apply_saved(
+    connection: Connection, plan: ChangePlan, options: ApplyOptions
+) -> ApplyReport:
+    print(f"Applying saved plan for fleet {plan.fleet!r} to {connection.target.describe()}")
+    print(plan.summary())
+    async with neon_client(connection) as client:
+        with _progress(len(plan.actions)) as on_result:
+            return await apply_plan(client, plan, options, on_result=on_result)
+
+
+def _saved_plan(path: Path, connection: Connection, targets: list[str] | None) -> ChangePlan:
+    """Load a plan file, refusing one made for another target; `--target` narrows it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"cannot read plan file {path}: {error}") from None
+    try:
+        plan = load_plan_json(text, source=str(path))
+    except PlanFileError as error:
+        raise CommandError(str(error)) from None
+    if plan.target is not None and plan.target != connection.target:
+        raise CommandError(
+            f"{path} was planned against {plan.target.describe()}, but the current target is "
+            f"{connection.target.describe()}; plan again for this target"
+        )
+    if targets:
+        unknown = sorted(set(targets) - {a.tenant for a in plan.actions})
+        if unknown:
+            raise CommandError(f"--target {unknown[0]}: the plan has no action for that tenant")
+        actions = tuple(a for a in plan.actions if a.tenant in targets)
+        plan = plan.model_copy(update={"actions": actions})
+    return plan
+
+
+async def _confirmed(yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise CommandError("apply needs --yes when not run on a terminal (nothing was changed)")
+    answer = await asyncio.to_thread(input, "Apply these changes? Only 'yes' will be accepted: ")
+    return answer.strip() == "yes"
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[TenantResult], None]]:
+    """A progress bar on a terminal; elsewhere one structured log line per tenant."""
+    if not sys.stderr.isatty():
+        yield lambda r: _log.info(
+            "apply_tenant_result", tenant=r.tenant, outcome=r.outcome.value, message=r.message
+        )
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("Applying", total=total)
+        yield lambda _r: progress.advance(task)

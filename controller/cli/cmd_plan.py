@@ -1,0 +1,104 @@
+"""`tenantctl plan`: show what apply would change, as text, JSON or a Markdown PR comment."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from controller.cli.common import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, add_fleet_dir_argument
+from controller.cli.connection import connect
+from controller.cli.fleet_loading import checked_targets, load_valid_fleet
+from controller.cli.reconcile_args import (
+    add_delete_arguments,
+    add_target_argument,
+    neon_client,
+    stdout_is_tty,
+)
+from controller.logs import configure_logging
+from controller.reconcile.changeplan import ChangePlan
+from controller.reconcile.from_spec import desired_fleet
+from controller.reconcile.planner import PlanOptions
+from controller.reconcile.run import make_plan
+from controller.render.markdown import render_markdown
+from controller.render.text import render_text
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "plan",
+        help="show what apply would change (dry run)",
+        description=(
+            "Diff the fleet against the live Neon projects and print the change plan. The first "
+            "line names the target: the Neon API host and org, or the embedded emulator."
+        ),
+    )
+    add_fleet_dir_argument(parser)
+    parser.add_argument(
+        "--format", choices=("text", "json", "markdown"), default="text", help="output format"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="also save the plan to FILE for `apply FILE`"
+    )
+    parser.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 0 when there is nothing to do, 2 when there are changes, 1 on error/conflict",
+    )
+    add_target_argument(parser)
+    add_delete_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    configure_logging(level=30)
+    fleet = load_valid_fleet(args.fleet_dir)
+    options = PlanOptions(
+        allow_delete=args.allow_delete,
+        max_deletes=args.max_deletes,
+        targets=checked_targets(fleet, args.target),
+    )
+    connection = connect(args.fleet_dir)
+    desired = desired_fleet(fleet, org_id=connection.settings.org_id)
+
+    async def planned() -> ChangePlan:
+        async with neon_client(connection) as client:
+            return (await make_plan(client, desired, options, connection.target)).plan
+
+    plan = asyncio.run(planned())
+    print(render(plan, args.format), end="")
+    if args.out is not None:
+        save_plan(plan, args.out)
+    return exit_code(plan, detailed=args.detailed_exitcode)
+
+
+def render(plan: ChangePlan, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(plan.to_json_dict(), indent=2, sort_keys=True) + "\n"
+    if fmt == "markdown":
+        return render_markdown(plan)
+    return render_text(plan, color=stdout_is_tty())
+
+
+def exit_code(plan: ChangePlan, *, detailed: bool) -> int:
+    """Conflicts are errors; with --detailed-exitcode, pending changes exit 2."""
+    if plan.conflicts:
+        return EXIT_ERROR
+    if detailed and plan.has_changes:
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def save_plan(plan: ChangePlan, path: Path) -> None:
+    """Write the plan file atomically: a reader never sees half a plan."""
+    text = json.dumps(plan.to_json_dict(), indent=2, sort_keys=True) + "\n"
+    directory = path.parent if str(path.parent) else Path(".")
+    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(handle.name, path)

@@ -1,0 +1,86 @@
+"""Which Neon tenantctl talks to: the real API, or the embedded emulator when no key is set.
+
+With neither NEON_API_KEY nor NEON_API_HOST set, plan and apply run against the emulator
+in-process, its state kept under `.tenantctl/` in the fleet directory, and say so on their
+first line. In CI (`CI=true`) apply refuses the embedded emulator unless `--emulator` is
+given, so a job that lost its API key cannot report a fake success.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from controller.cli.common import CommandError
+from controller.emulator import EmulatorConfig, create_app
+from controller.neon.errors import NeonConfigError
+from controller.neon.settings import NeonSettings
+from controller.reconcile.changeplan import PlanTarget
+
+EMBEDDED_HOST = "http://embedded-emulator.tenantctl.invalid/api/v2"
+EMBEDDED_KEY = "embedded-emulator-key"
+STATE_DIR = ".tenantctl"
+STATE_FILE = "emulator.sqlite3"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Client settings, an optional in-process transport, and how to describe the target."""
+
+    settings: NeonSettings
+    transport: httpx.AsyncBaseTransport | None
+    target: PlanTarget
+
+    @property
+    def embedded(self) -> bool:
+        return self.target.embedded
+
+
+def connect(
+    fleet_dir: Path,
+    *,
+    for_apply: bool = False,
+    emulator_flag: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Connection:
+    """Resolve the target from the environment, refusing unsafe or incomplete setups."""
+    env = os.environ if environ is None else environ
+    key, host = env.get("NEON_API_KEY", "").strip(), env.get("NEON_API_HOST", "").strip()
+    if not key and not host:
+        return _embedded(fleet_dir, for_apply=for_apply, emulator_flag=emulator_flag, env=env)
+    if not key:
+        raise CommandError(
+            f"NEON_API_HOST is set ({host}) but NEON_API_KEY is not: export the API key for "
+            "that host (any non-empty key for a local `tenantctl emulator`)"
+        )
+    try:
+        settings = NeonSettings.from_env(env)
+    except NeonConfigError as error:
+        raise CommandError(str(error)) from None
+    return Connection(settings, None, PlanTarget(host=settings.host, org_id=settings.org_id))
+
+
+def _embedded(
+    fleet_dir: Path, *, for_apply: bool, emulator_flag: bool, env: Mapping[str, str]
+) -> Connection:
+    if for_apply and env.get("CI", "").strip().lower() == "true" and not emulator_flag:
+        raise CommandError(
+            "CI=true and no NEON_API_KEY: refusing to apply to the embedded emulator, so that "
+            "a CI job that lost its API key cannot report success; set NEON_API_KEY, or pass "
+            "--emulator to apply to the emulator on purpose"
+        )
+    state_dir = fleet_dir / STATE_DIR
+    try:
+        state_dir.mkdir(exist_ok=True)
+    except OSError as error:
+        raise CommandError(
+            f"cannot create {state_dir} for the embedded emulator: {error}"
+        ) from None
+    app = create_app(EmulatorConfig(state_file=state_dir / STATE_FILE, operation_seconds=0))
+    transport = httpx.ASGITransport(app=app)
+    settings = NeonSettings(api_key=EMBEDDED_KEY, host=EMBEDDED_HOST)
+    return Connection(settings, transport, PlanTarget(host=f"state in {state_dir}", embedded=True))

@@ -1,0 +1,61 @@
+"""Flags and plumbing shared by `plan` and `apply`: targets, deletion permission, the client."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from controller.cli.common import CommandError
+from controller.cli.connection import Connection
+from controller.neon.client import NeonClient
+from controller.neon.errors import NeonError
+
+
+def add_target_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target",
+        action="append",
+        metavar="TENANT",
+        help="limit the run to this tenant (repeatable); orphans are not looked for then",
+    )
+
+
+def add_delete_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-delete",
+        action="store_true",
+        help="permit deleting projects of tenants whose state is `deleted`",
+    )
+    parser.add_argument(
+        "--max-deletes",
+        type=_non_negative,
+        default=1,
+        metavar="N",
+        help="delete at most N projects in one run (default: 1)",
+    )
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+@asynccontextmanager
+async def neon_client(connection: Connection) -> AsyncIterator[NeonClient]:
+    """A client for the target; Neon errors end the command with their (scrubbed) message."""
+    try:
+        async with NeonClient(connection.settings, transport=connection.transport) as client:
+            yield client
+    except NeonError as error:
+        raise CommandError(f"Neon API: {error}") from None

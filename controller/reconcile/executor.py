@@ -1,0 +1,226 @@
+"""The executor: carries out a ChangePlan through the Neon client. Only it mutates Neon.
+
+Tenants run concurrently, each tenant's actions in order (the client also serialises
+mutations per project). A failure in one tenant never stops the others. Before the first
+mutation of an existing project, its ownership is verified in this run: the mark read during
+observation, a fresh read for saved plans, or the tenant file's project_id for adopted ones.
+
+Failure contracts, per action:
+- create: a lost response is never re-sent; the project is looked up by name and mark, so a
+  re-run finds and finishes it instead of creating a second one.
+- update / suspend / resume: idempotent; re-running after a failure converges.
+- delete: a failed delete means the project still exists; nothing else was touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from controller.logs import get_logger
+from controller.neon.client import NeonClient
+from controller.neon.errors import CreateOutcomeUnknownError, NeonError
+from controller.neon.models import Endpoint
+from controller.reconcile.apply_report import ApplyReport, Outcome, TenantResult
+from controller.reconcile.changeplan import Action, ActionKind, ChangePlan
+from controller.reconcile.observe import Observer
+from controller.reconcile.observed import OwnershipMark, fingerprint
+from controller.reconcile.requests import (
+    create_request,
+    endpoint_requests,
+    endpoint_updates_after_create,
+    project_update_request,
+)
+
+_log = get_logger("executor")
+
+
+class ApplyRefused(Exception):
+    """A tenant's actions were not run, for a reason that is not a Neon error."""
+
+    def __init__(self, outcome: Outcome, message: str) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    """Permissions given to apply, and how many tenants run at once."""
+
+    allow_delete: bool = False
+    max_deletes: int = 1
+    concurrency: int = 8
+    check_staleness: bool = False
+
+
+class Executor:
+    """Runs one plan. Holds the per-run state: verified marks and the delete budget."""
+
+    def __init__(
+        self,
+        client: NeonClient,
+        observer: Observer,
+        options: ApplyOptions,
+        on_result: Callable[[TenantResult], None] | None = None,
+    ) -> None:
+        self._client = client
+        self._observer = observer
+        self._options = options
+        self._on_result = on_result or (lambda _result: None)
+        self._deletes_left = options.max_deletes if options.allow_delete else 0
+        self._delete_budget = asyncio.Lock()
+        self._limit = asyncio.Semaphore(options.concurrency)
+
+    async def apply(self, plan: ChangePlan) -> ApplyReport:
+        """Apply every runnable action; report every tenant, including those not run."""
+        groups: dict[tuple[str, str], list[Action]] = defaultdict(list)
+        for action in plan.actions:
+            groups[(action.tenant, action.project_id or "")].append(action)
+        results = await asyncio.gather(
+            *(self._run_group(plan.fleet, actions) for actions in groups.values())
+        )
+        return ApplyReport(
+            results=tuple(sorted(results, key=lambda r: (r.tenant, r.project_id or "")))
+        )
+
+    async def _run_group(self, fleet: str, actions: Sequence[Action]) -> TenantResult:
+        first = actions[0]
+        kinds = tuple(a.kind for a in actions)
+        async with self._limit:
+            try:
+                project_id = await self._run_actions(fleet, actions)
+                result = _result_for(first, kinds, project_id, actions)
+            except ApplyRefused as refused:
+                result = TenantResult(
+                    first.tenant, refused.outcome, kinds, str(refused), first.project_id
+                )
+            except NeonError as error:
+                _log.warning("apply_tenant_failed", tenant=first.tenant, error=str(error))
+                result = TenantResult(
+                    first.tenant, Outcome.FAILED, kinds, str(error), first.project_id
+                )
+            except Exception as error:  # one tenant's bug must not stop the fleet
+                _log.exception("apply_tenant_crashed", tenant=first.tenant)
+                message = f"unexpected {type(error).__name__}: {error}"
+                result = TenantResult(
+                    first.tenant, Outcome.FAILED, kinds, message, first.project_id
+                )
+        self._on_result(result)
+        return result
+
+    async def _run_actions(self, fleet: str, actions: Sequence[Action]) -> str | None:
+        """Run one tenant's actions in order; returns the project id it ends up with."""
+        conflict = next((a for a in actions if a.kind is ActionKind.CONFLICT), None)
+        if conflict is not None:
+            raise ApplyRefused(Outcome.CONFLICT, conflict.reason)
+        runnable = [a for a in actions if a.runnable]
+        if not runnable:
+            raise ApplyRefused(Outcome.BLOCKED, "; ".join(a.blocked or "" for a in actions))
+        if self._options.check_staleness:
+            await self._refuse_if_stale(runnable[0])
+        project_id = runnable[0].project_id
+        if project_id is not None:
+            await self._verify_ownership(fleet, runnable[0], project_id)
+        for action in runnable:
+            project_id = await self._run(action, fleet, project_id)
+        return project_id
+
+    async def _run(self, action: Action, fleet: str, project_id: str | None) -> str | None:
+        _log.info(
+            "apply_action", tenant=action.tenant, kind=action.kind.value, project_id=project_id
+        )
+        if action.kind is ActionKind.CREATE:
+            return await self._create(action, fleet)
+        assert project_id is not None
+        if action.kind is ActionKind.DELETE:
+            await self._delete(action, project_id)
+            return project_id
+        request = project_update_request(action)
+        if request is not None:
+            await self._client.update_project(project_id, request)
+        for endpoint_id, update in endpoint_requests(action):
+            await self._client.update_endpoint(project_id, endpoint_id, update)
+        return project_id
+
+    async def _create(self, action: Action, fleet: str) -> str:
+        assert action.create is not None
+        try:
+            created = await self._client.create_project(create_request(action.create))
+            project_id, endpoints = created.project.id, list(created.endpoints)
+        except CreateOutcomeUnknownError:
+            _log.warning("apply_create_outcome_unknown", tenant=action.tenant)
+            project_id = await self._find_created(action, fleet)
+            endpoints = list(await self._client.list_endpoints(project_id))
+        await self._settle_new_computes(action, project_id, endpoints)
+        return project_id
+
+    async def _find_created(self, action: Action, fleet: str) -> str:
+        """After a lost create response: the project we may have made, found by name and mark."""
+        wanted = OwnershipMark(fleet=fleet, tenant_id=action.tenant)
+        for project in await self._client.list_projects(search=action.project_name):
+            if (
+                project.name == action.project_name
+                and await self._observer.mark(project.id) == wanted
+            ):
+                return project.id
+        raise ApplyRefused(
+            Outcome.FAILED,
+            "create response was lost and no project carrying this tenant's mark exists yet; "
+            "run apply again (it will find the project if Neon created it)",
+        )
+
+    async def _settle_new_computes(
+        self, action: Action, project_id: str, endpoints: Sequence[Endpoint]
+    ) -> None:
+        """Give a new project's computes the tenant's settings (and suspend them if asked)."""
+        assert action.create is not None
+        for endpoint_id, update in endpoint_updates_after_create(action.create, endpoints):
+            await self._client.update_endpoint(project_id, endpoint_id, update)
+
+    async def _delete(self, action: Action, project_id: str) -> None:
+        async with self._delete_budget:
+            if not self._options.allow_delete:
+                raise ApplyRefused(Outcome.BLOCKED, "deletion needs --allow-delete")
+            if self._deletes_left <= 0:
+                raise ApplyRefused(
+                    Outcome.BLOCKED, f"over --max-deletes {self._options.max_deletes} for one run"
+                )
+            self._deletes_left -= 1
+        await self._client.delete_project(project_id)
+
+    async def _verify_ownership(self, fleet: str, action: Action, project_id: str) -> None:
+        if action.adopted:
+            return  # bound by project_id in the tenant file
+        mark = await self._observer.mark(project_id, fresh=self._options.check_staleness)
+        if mark != OwnershipMark(fleet=fleet, tenant_id=action.tenant):
+            raise ApplyRefused(
+                Outcome.CONFLICT,
+                f"project {project_id} does not carry tenantctl's mark for tenant "
+                f"{action.tenant!r}; refusing to modify it",
+            )
+
+    async def _refuse_if_stale(self, action: Action) -> None:
+        if action.kind is ActionKind.CREATE:
+            listed = await self._client.list_projects(search=action.project_name)
+            if any(p.name == action.project_name for p in listed):
+                raise ApplyRefused(
+                    Outcome.STALE, f"a project named {action.project_name!r} exists now"
+                )
+            return
+        assert action.project_id is not None
+        state = await self._observer.project_state(action.project_id)
+        now = fingerprint(*state) if state else None
+        if now != action.fingerprint:
+            raise ApplyRefused(
+                Outcome.STALE, "live state changed since the plan was made; plan again"
+            )
+
+
+def _result_for(
+    first: Action, kinds: tuple[ActionKind, ...], project_id: str | None, actions: Sequence[Action]
+) -> TenantResult:
+    blocked = [a.blocked for a in actions if a.blocked]
+    message = "; ".join(f"blocked: {b}" for b in blocked)
+    return TenantResult(first.tenant, Outcome.APPLIED, kinds, message, project_id)

@@ -1,0 +1,171 @@
+"""Observation: read live Neon state for the planner, within the API budget.
+
+One paged project list (400 per page) gives every project's settings. Then only what the
+planner asks for (`missing_observations`): computes of matched projects (one call each),
+ownership marks of projects about to change or not yet claimed, and usage where a limit goes
+down. Never a password, never a connection URI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
+from controller.logs import get_logger
+from controller.neon.client import NeonClient
+from controller.neon.errors import NotFoundError
+from controller.neon.models import BranchList, Endpoint, Project, ProjectListItem
+from controller.reconcile.desired import QUOTA_FIELDS, DesiredFleetState
+from controller.reconcile.observed import (
+    ObservedEndpoint,
+    ObservedFleet,
+    ObservedProject,
+    ObservedUsage,
+    OwnershipMark,
+)
+from controller.reconcile.ownership import parse_mark
+from controller.reconcile.planner import MissingObservations, PlanOptions, missing_observations
+
+MAX_ROUNDS = 6
+_log = get_logger("observe")
+T = TypeVar("T")
+
+
+class ObservationError(RuntimeError):
+    """Observation could not settle: the planner kept asking for more (a bug, not bad luck)."""
+
+
+def observed_project(item: ProjectListItem | Project) -> ObservedProject:
+    """The planner's view of a listed or fetched project (both give the same fingerprint)."""
+    quota = item.settings.quota if item.settings and item.settings.quota else None
+    defaults = item.default_endpoint_settings
+    return ObservedProject(
+        project_id=item.id,
+        name=item.name,
+        region_id=item.region_id,
+        pg_version=item.pg_version,
+        quota={name: (getattr(quota, name) or 0) if quota else 0 for name in QUOTA_FIELDS},
+        history_retention_seconds=item.history_retention_seconds or 0,
+        default_min_cu=defaults.autoscaling_limit_min_cu if defaults else None,
+        default_max_cu=defaults.autoscaling_limit_max_cu if defaults else None,
+        default_suspend_timeout_seconds=defaults.suspend_timeout_seconds if defaults else None,
+        created_at=item.created_at.isoformat() if item.created_at else "",
+    )
+
+
+def observed_endpoint(endpoint: Endpoint) -> ObservedEndpoint:
+    return ObservedEndpoint(
+        endpoint_id=endpoint.id,
+        branch_id=endpoint.branch_id,
+        type=endpoint.type,
+        min_cu=endpoint.autoscaling_limit_min_cu or 0.0,
+        max_cu=endpoint.autoscaling_limit_max_cu or 0.0,
+        suspend_timeout_seconds=endpoint.suspend_timeout_seconds or 0,
+        disabled=endpoint.disabled,
+        current_state=endpoint.current_state,
+    )
+
+
+def mark_of(branches: BranchList) -> OwnershipMark | None:
+    """The ownership mark on the default branch, where tenantctl writes it at creation."""
+    default = branches.default_branch
+    return parse_mark(branches.annotations_of(default.id)) if default else None
+
+
+def usage_of(project: Project, branches: BranchList) -> ObservedUsage:
+    """Current-period counters; storage is per branch, so the largest branch counts."""
+    sizes = [b.logical_size or 0 for b in branches.branches]
+    return ObservedUsage(
+        active_time_seconds=project.active_time_seconds,
+        compute_time_seconds=project.compute_time_seconds,
+        written_data_bytes=project.written_data_bytes,
+        data_transfer_bytes=project.data_transfer_bytes,
+        logical_size_bytes=max(sizes, default=0),
+    )
+
+
+class Observer:
+    """Reads what the planner needs, concurrently, remembering branch lists it already read."""
+
+    def __init__(self, client: NeonClient, *, concurrency: int = 16) -> None:
+        self._client = client
+        self._limit = asyncio.Semaphore(concurrency)
+        self._branches: dict[str, asyncio.Task[BranchList]] = {}
+
+    async def observe(self, desired: DesiredFleetState, options: PlanOptions) -> ObservedFleet:
+        """Observe until the plan for `desired` depends on nothing unread."""
+        listed = await self._client.list_projects()
+        observed = ObservedFleet(projects=tuple(observed_project(p) for p in listed))
+        for _ in range(MAX_ROUNDS):
+            missing = missing_observations(desired, observed, options)
+            if not missing:
+                return observed
+            observed = await self.fill(observed, missing)
+        raise ObservationError("observation did not settle; please report this as a bug")
+
+    async def fill(self, observed: ObservedFleet, missing: MissingObservations) -> ObservedFleet:
+        """Read the missing computes, marks and usage, and return the enlarged observation."""
+        endpoints, marks, usage = await asyncio.gather(
+            self._each(missing.endpoints, self._endpoints),
+            self._each(missing.marks, self._mark),
+            self._each(missing.usage, self._usage),
+        )
+        _log.info(
+            "observe_round",
+            endpoints=len(endpoints),
+            marks=len(marks),
+            usage=len(usage),
+        )
+        return dataclasses.replace(
+            observed,
+            endpoints={**observed.endpoints, **endpoints},
+            marks={**observed.marks, **marks},
+            usage={**observed.usage, **usage},
+        )
+
+    async def project_state(
+        self, project_id: str
+    ) -> tuple[ObservedProject, tuple[ObservedEndpoint, ...]] | None:
+        """A fresh read of one project and its computes (None when it no longer exists)."""
+        try:
+            project = await self._client.get_project(project_id)
+        except NotFoundError:
+            return None
+        return observed_project(project), await self._endpoints(project_id)
+
+    async def mark(self, project_id: str, *, fresh: bool = False) -> OwnershipMark | None:
+        """A project's ownership mark: as read earlier in this run, or read again if `fresh`."""
+        if fresh:
+            self._branches.pop(project_id, None)
+        return await self._mark(project_id)
+
+    async def _each(
+        self, project_ids: Iterable[str], read: Callable[[str], Awaitable[T]]
+    ) -> dict[str, T]:
+        ordered = sorted(project_ids)
+        results = await asyncio.gather(*(self._bounded(read, pid) for pid in ordered))
+        return dict(zip(ordered, results, strict=True))
+
+    async def _bounded(self, read: Callable[[str], Awaitable[T]], project_id: str) -> T:
+        async with self._limit:
+            return await read(project_id)
+
+    async def _endpoints(self, project_id: str) -> tuple[ObservedEndpoint, ...]:
+        endpoints = await self._client.list_endpoints(project_id)
+        return tuple(observed_endpoint(e) for e in sorted(endpoints, key=lambda e: e.id))
+
+    async def _branch_list(self, project_id: str) -> BranchList:
+        # One read per project even when its mark and its usage are asked for at once.
+        if project_id not in self._branches:
+            read = self._client.list_branches(project_id)
+            self._branches[project_id] = asyncio.ensure_future(read)
+        return await self._branches[project_id]
+
+    async def _mark(self, project_id: str) -> OwnershipMark | None:
+        return mark_of(await self._branch_list(project_id))
+
+    async def _usage(self, project_id: str) -> ObservedUsage:
+        project = await self._client.get_project(project_id)
+        return usage_of(project, await self._branch_list(project_id))
