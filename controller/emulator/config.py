@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import anyio
 
 # Neon's documented limits: 700 requests/min per account, bursts of 40 requests/s per route, and
 # about 50 requests/min shared by the consumption endpoints.
@@ -32,6 +34,7 @@ class EmulatorConfig:
     - `clock`: wall-clock seconds since the epoch; the emulator's own clock runs from it plus the
       offset added by `POST /_emulator/clock/advance`.
     - `monotonic`: the clock the rate-limit buckets refill on.
+    - `sleep`: how injected latency waits (tests pass one that returns at once).
     """
 
     api_key: str | None = None
@@ -43,6 +46,7 @@ class EmulatorConfig:
     seed: int | None = None
     clock: Callable[[], float] = field(default=time.time, compare=False)
     monotonic: Callable[[], float] = field(default=time.monotonic, compare=False)
+    sleep: Callable[[float], Awaitable[None]] = field(default=anyio.sleep, compare=False)
 
     def __post_init__(self) -> None:
         if self.api_key is not None and not self.api_key.strip():

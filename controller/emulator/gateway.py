@@ -14,7 +14,6 @@ import json
 import logging
 from typing import Any
 
-import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -79,7 +78,7 @@ class NeonApi:
             raise ApiError(429, errors.RATE_LIMITED_MESSAGE)
         faults = self._emulator.faults
         if faults.latency_seconds:
-            await anyio.sleep(faults.latency_seconds)
+            await self._emulator.config.sleep(faults.latency_seconds)
         injected = faults.injected_status(mutating=route.mutating)
         if injected is not None:
             self._emulator.stats.injected_faults += 1

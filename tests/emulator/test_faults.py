@@ -43,6 +43,20 @@ async def test_a_dropped_response_still_commits(neon: Neon) -> None:
     assert isinstance(ResponseDropped(), OSError)  # what a client sees as a transport error
 
 
+async def test_injected_latency_delays_each_api_request(neon_factory: NeonFactory) -> None:
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    neon = await neon_factory(sleep=record)
+    await neon.emulator.set_faults(latency_ms=250)
+    await neon.api.get("/projects")
+    await neon.api.get("/regions")
+    await neon.emulator.stats()  # the control API is never delayed
+    assert waits == [0.25, 0.25]
+
+
 async def test_the_same_seed_injects_the_same_faults(neon_factory: NeonFactory) -> None:
     async def run(seed: int) -> list[int]:
         neon: Neon = await neon_factory(seed=seed)
