@@ -25,6 +25,12 @@ EMBEDDED_HOST = "http://embedded-emulator.tenantctl.invalid/api/v2"
 EMBEDDED_KEY = "embedded-emulator-key"
 STATE_DIR = ".tenantctl"
 STATE_FILE = "emulator.sqlite3"
+# Rate budgets are settings: lower them when other tools share the account's 700/min.
+RATE_ENVIRONMENT = {
+    "TENANTCTL_REQUESTS_PER_MINUTE": "requests_per_minute",
+    "TENANTCTL_BURST_PER_SECOND": "burst_per_second",
+    "TENANTCTL_CONSUMPTION_REQUESTS_PER_MINUTE": "consumption_requests_per_minute",
+}
 
 
 @dataclass(frozen=True)
@@ -58,10 +64,27 @@ def connect(
             "that host (any non-empty key for a local `tenantctl emulator`)"
         )
     try:
-        settings = NeonSettings.from_env(env)
+        settings = NeonSettings.from_env(env, **rate_overrides(env))
     except NeonConfigError as error:
         raise CommandError(str(error)) from None
     return Connection(settings, None, PlanTarget(host=settings.host, org_id=settings.org_id))
+
+
+def rate_overrides(env: Mapping[str, str]) -> dict[str, float]:
+    """Client rate budgets set through TENANTCTL_* variables, each checked to be a number > 0."""
+    overrides: dict[str, float] = {}
+    for variable, setting in RATE_ENVIRONMENT.items():
+        text = env.get(variable, "").strip()
+        if not text:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not value > 0:
+            raise CommandError(f"{variable}={text!r}: expected a number of requests above 0")
+        overrides[setting] = value
+    return overrides
 
 
 def _embedded(
@@ -82,5 +105,7 @@ def _embedded(
         ) from None
     app = create_app(EmulatorConfig(state_file=state_dir / STATE_FILE, operation_seconds=0))
     transport = httpx.ASGITransport(app=app)
-    settings = NeonSettings(api_key=EMBEDDED_KEY, host=EMBEDDED_HOST)
+    settings = NeonSettings.from_env(
+        {"NEON_API_KEY": EMBEDDED_KEY, "NEON_API_HOST": EMBEDDED_HOST}, **rate_overrides(env)
+    )
     return Connection(settings, transport, PlanTarget(host=f"state in {state_dir}", embedded=True))

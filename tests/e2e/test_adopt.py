@@ -1,0 +1,58 @@
+"""`tenantctl adopt` binds a tenant to an existing project through its file, never by magic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import NeonApi
+
+
+def test_adopted_project_is_managed_by_id_and_no_new_project_is_made(
+    cli: Any, neon: NeonApi, fleet_dir: Path
+) -> None:
+    legacy = neon.create_project("legacy-acme-db")
+    adopted = cli("adopt", "acme", "--project-id", legacy["id"])
+    assert adopted.code == 0, adopted.err
+    text = (fleet_dir / "tenants" / "acme.yaml").read_text()
+    assert f"project_id: {legacy['id']}\n" in text
+    assert text.startswith("# yaml-language-server: $schema=../schema/tenant.json\n")
+    plan = cli("plan").out
+    assert f"~ update acme  project {legacy['id']} 'legacy-acme-db'" in plan
+    assert cli("apply", "--yes").code == 0
+    names = sorted(p["name"] for p in neon.projects())
+    assert "acme" not in names
+    assert "legacy-acme-db" in names
+    assert neon.project(legacy["id"])["settings"]["quota"]["logical_size_bytes"] == 10 * 1024**3
+    assert cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_adopt_refuses_a_project_in_another_region_and_leaves_the_file(
+    cli: Any, neon: NeonApi, fleet_dir: Path
+) -> None:
+    legacy = neon.create_project("legacy-globex")  # aws-us-east-2; globex wants eu-central-1
+    before = (fleet_dir / "tenants" / "globex.yaml").read_bytes()
+    refused = cli("adopt", "globex", "--project-id", legacy["id"])
+    assert refused.code == 1
+    assert (
+        f"project {legacy['id']}: region is 'aws-us-east-2' but the tenant wants "
+        "'aws-eu-central-1'" in refused.err
+    )
+    assert (fleet_dir / "tenants" / "globex.yaml").read_bytes() == before
+
+
+def test_adopt_refuses_unknown_projects_and_tenants(cli: Any, neon: NeonApi) -> None:
+    missing = cli("adopt", "acme", "--project-id", "no-such-project-1")
+    assert missing.code == 1
+    assert "project no-such-project-1 does not exist" in missing.err
+    unknown = cli("adopt", "nobody", "--project-id", "x-1")
+    assert unknown.code == 1
+    assert "no tenant 'nobody'" in unknown.err
+
+
+def test_adopt_refuses_another_tenants_project(cli: Any, neon: NeonApi) -> None:
+    assert cli("apply", "--yes").code == 0
+    hooli = neon.project_named("hooli")
+    refused = cli("adopt", "acme", "--project-id", hooli["id"])
+    assert refused.code == 1
+    assert f"project {hooli['id']} is managed as tenant 'hooli' of fleet 'example'" in refused.err

@@ -1,0 +1,118 @@
+"""Safety under real conditions: foreign projects, stale plans, lost responses, flaky Neon."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import NeonApi
+from tests.support.emulator_process import EmulatorProcess
+
+GiB = 1024**3
+
+
+def only_tenants(fleet_dir: Path, *keep: str) -> None:
+    for path in (fleet_dir / "tenants").glob("*.yaml"):
+        if path.stem not in keep:
+            path.unlink()
+
+
+def snapshot(neon: NeonApi, project_id: str) -> list[bytes]:
+    return [
+        neon.raw(f"/projects/{project_id}"),
+        neon.raw(f"/projects/{project_id}/endpoints"),
+        neon.raw(f"/projects/{project_id}/branches"),
+    ]
+
+
+def test_unmanaged_projects_are_byte_identical_before_and_after(cli: Any, neon: NeonApi) -> None:
+    theirs = neon.create_project("their-app")
+    same_name = neon.create_project("acme")
+    for project in (theirs, same_name):
+        (endpoint,) = neon.endpoints(project["id"])
+        neon.http.post(
+            f"/projects/{project['id']}/endpoints/{endpoint['id']}/suspend"
+        ).raise_for_status()
+    before = {p["id"]: snapshot(neon, p["id"]) for p in (theirs, same_name)}
+
+    applied = cli("apply", "--yes")
+    assert applied.code == 1  # acme is a conflict: reported, refused
+    assert "exists but is not managed by tenantctl; adopt it: tenantctl adopt acme" in applied.out
+    plan = cli("plan")
+    assert (
+        "1 project(s) in the org are not managed by this fleet and were left untouched" in plan.out
+    )
+    assert {p["id"]: snapshot(neon, p["id"]) for p in (theirs, same_name)} == before
+
+
+def test_a_stale_saved_plan_is_refused_for_the_changed_tenant_only(
+    cli: Any, neon: NeonApi, fleet_dir: Path
+) -> None:
+    assert cli("apply", "--yes").code == 0
+    for tenant in ("acme", "wayne"):
+        path = fleet_dir / "tenants" / f"{tenant}.yaml"
+        path.write_text(path.read_text() + "state: suspended\n")
+    plan_file = fleet_dir / "plan.json"
+    assert cli("plan", "--out", str(plan_file)).code == 0
+    acme = neon.project_named("acme")
+    neon.patch_project(acme["id"], settings={"quota": {"logical_size_bytes": 3 * GiB}})
+
+    applied = cli("apply", str(plan_file))
+    assert applied.code == 1
+    lines = applied.out.splitlines()
+    assert any(line.startswith("  stale     acme") for line in lines), applied.out
+    assert any(line.startswith("  applied   wayne") for line in lines), applied.out
+    wayne = neon.project_named("wayne")
+    assert [e["disabled"] for e in neon.endpoints(wayne["id"])] == [True]
+    assert [e["disabled"] for e in neon.endpoints(acme["id"])] == [False]
+
+
+def test_a_saved_plan_for_another_target_is_refused(
+    cli: Any, neon: NeonApi, fleet_dir: Path
+) -> None:
+    plan_file = fleet_dir / "plan.json"
+    assert cli("plan", "--out", str(plan_file)).code == 0
+    data = json.loads(plan_file.read_text())
+    data["target"]["host"] = "https://console.neon.tech/api/v2"
+    plan_file.write_text(json.dumps(data))
+    refused = cli("apply", str(plan_file))
+    assert refused.code == 1
+    assert "was planned against Neon API https://console.neon.tech/api/v2" in refused.err
+    assert neon.projects() == []
+
+
+def test_a_create_whose_response_is_lost_does_not_make_a_second_project(
+    cli: Any, neon: NeonApi, neon_env: EmulatorProcess, fleet_dir: Path
+) -> None:
+    only_tenants(fleet_dir, "hooli")
+    neon_env.set_faults(drop_after_commit_rate=1.0)
+    cli("apply", "--yes")
+    assert neon_env.stats()["dropped_after_commit"] >= 1
+    neon_env.set_faults()
+    for _ in range(2):
+        assert cli("apply", "--yes").code == 0
+    assert [p["name"] for p in neon.projects()] == ["hooli"]
+    assert cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_repeated_applies_converge_under_503s_429s_423s_latency_and_lost_responses(
+    cli: Any, neon: NeonApi, neon_env: EmulatorProcess
+) -> None:
+    neon_env.set_faults(
+        status_rates={"503": 0.1, "429": 0.1, "423": 0.1},
+        latency_ms=5,
+        drop_after_commit_rate=0.05,
+    )
+    codes = []
+    for _ in range(8):
+        codes.append(cli("apply", "--yes").code)
+        if codes[-1] == 0:
+            break
+    assert codes[-1] == 0, codes
+    assert neon_env.stats()["injected_faults"] > 0
+    neon_env.set_faults()
+    names = sorted(p["name"] for p in neon.projects())
+    assert names == sorted(set(names))
+    assert len(names) == 7
+    assert cli("plan", "--detailed-exitcode").code == 0
