@@ -98,11 +98,20 @@ def render_chart_markdown(tenant: TenantUsage) -> str:
     header = ["Day", *(usage.metric.label for usage in tenant.metrics)]
     lines = [f"**{tenant.tenant_id} ({tenant.plan}): daily usage, UTC days**", ""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    units = {
+        usage.metric.name: unit_for(
+            usage.metric,
+            usage.limit,
+            max([usage.used, *(v for d in days if (v := d[usage.metric.name]) is not None)]),
+        )
+        for usage in tenant.metrics
+    }
     for day in days:
         cells = [str(day["day"])]
         for usage in tenant.metrics:
             value = day[usage.metric.name]
-            cells.append("-" if value is None else spell_used(usage.metric, value, usage.limit))
+            unit = units[usage.metric.name]
+            cells.append("-" if value is None else in_unit(usage.metric, value, unit))
         lines.append("| " + " | ".join(cells) + " |")
     if tenant.history is not None and tenant.history.note:
         lines += ["", f"_{tenant.history.note}_"]

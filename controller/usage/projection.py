@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 _MICROSECOND = timedelta(microseconds=1)
+# A limit further away than this at the current rate is shown as not reached at this rate.
+HORIZON = timedelta(days=3650)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,9 @@ class Projection:
 
     - `at_period_end`: use at the end of the period (storage: size), rounded up.
     - `reaches_at`: when the limit is reached; None when there is no limit, when it is already
-      reached, or when use does not grow.
-    - `within_period`: whether `reaches_at` comes before the period ends (None without a date).
+      reached, when use does not grow, or when it is beyond `HORIZON`.
+    - `within_period`: whether `reaches_at` comes before the period ends (False beyond the
+      horizon, None in the other cases without a date).
     """
 
     at_period_end: int
@@ -108,6 +111,8 @@ def project(used: int, baseline: int, limit: int | None, window: Window) -> Proj
         return projection
     to_limit = Fraction((limit - used) * elapsed, growth)  # microseconds from now
     seconds = math.ceil(to_limit / 1_000_000)
+    if seconds > HORIZON.total_seconds():
+        return Projection(at_period_end=projection.at_period_end, within_period=False)
     reaches_at = window.now + timedelta(seconds=seconds)
     return Projection(
         at_period_end=projection.at_period_end,

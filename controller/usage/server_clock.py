@@ -80,13 +80,19 @@ class DateRecordingTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+def environment_proxy(url: str) -> str | None:
+    """The proxy the environment sets for `url` (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), if any."""
+    parts = urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return proxy
+
+
 def network_transport(settings: NeonSettings) -> httpx.AsyncBaseTransport:
     """The transport the client would have made itself for a real host: the same connection
-    limit, and the proxy from the environment (HTTPS_PROXY, NO_PROXY...) when one applies."""
-    host = urlsplit(settings.host)
-    proxy = urllib.request.getproxies().get(host.scheme)
-    if proxy and urllib.request.proxy_bypass(host.hostname or ""):
-        proxy = None
+    limit, and the environment's proxy (a client given a transport no longer reads it)."""
     return httpx.AsyncHTTPTransport(
-        limits=httpx.Limits(max_connections=settings.max_connections), proxy=proxy or None
+        limits=httpx.Limits(max_connections=settings.max_connections),
+        proxy=environment_proxy(settings.host),
     )

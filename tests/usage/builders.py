@@ -1,0 +1,115 @@
+"""Small constructors for usage tests: plans, tenants and readings from a few numbers.
+
+Times are UTC; the default billing period is June 2025 (30 days), so a day is 1/30 of a period
+and the expected percentages and dates of a test can be worked out by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
+
+from controller.spec.model import (
+    ComputeSettings,
+    DesiredFleet,
+    FleetSettings,
+    Layer,
+    Limits,
+    PlanCompute,
+    PricingPlan,
+    ResolvedTenant,
+    TenantState,
+)
+from controller.usage.metrics import METRIC_NAMES
+from controller.usage.readings import DailyUsage, History, ProjectReading, TenantReading
+
+HOUR = 3600
+DAY = 86_400
+GB = 1000**3
+GiB = 1024**3
+JUNE_1 = datetime(2025, 6, 1, tzinfo=UTC)
+JULY_1 = datetime(2025, 7, 1, tzinfo=UTC)
+
+
+def june(day: int, hour: int = 0) -> datetime:
+    return datetime(2025, 6, day, hour, tzinfo=UTC)
+
+
+def plan(name: str, **limits: int | None) -> PricingPlan:
+    return PricingPlan(
+        name=name,
+        description=f"{name} plan",
+        source=f"plans/{name}.yaml",
+        region=None,
+        pg_version=None,
+        limits=Limits(**limits),
+        compute=PlanCompute(),
+        history_retention_seconds=None,
+    )
+
+
+def plans(*items: PricingPlan) -> Mapping[str, PricingPlan]:
+    return MappingProxyType({p.name: p for p in items})
+
+
+def tenant(tenant_id: str, plan_name: str, **limits: int | None) -> ResolvedTenant:
+    return ResolvedTenant(
+        id=tenant_id,
+        plan=plan_name,
+        state=TenantState.ACTIVE,
+        project_id=None,
+        project_name=tenant_id,
+        region="aws-us-east-2",
+        pg_version=17,
+        database="neondb",
+        role="neondb_owner",
+        limits=Limits(**limits),
+        compute=ComputeSettings(min_cu=0.25, max_cu=1, suspend_timeout_seconds=0),
+        history_retention_seconds=86_400,
+        provenance=MappingProxyType({"region": Layer.DEFAULT}),
+    )
+
+
+def reading(
+    *,
+    at: datetime,
+    used: Mapping[str, int] | None = None,
+    quota: Mapping[str, int | None] | None = None,
+    created_at: datetime | None = None,
+    period: tuple[datetime, datetime] | None = (JUNE_1, JULY_1),
+    days: Mapping[date, Mapping[str, int]] | None = None,
+    history: bool = True,
+) -> ProjectReading:
+    """A reading at `at`; metrics left out of `used` are zero, of `quota` unlimited."""
+    counters = dict.fromkeys(METRIC_NAMES, 0) | dict(used or {})
+    daily = tuple(DailyUsage(day=d, values=v) for d, v in sorted((days or {}).items()))
+    return ProjectReading(
+        project_id="quiet-field-12345678",
+        project_name="acme",
+        observed_at=at,
+        clock="server",
+        created_at=created_at or JUNE_1 - timedelta(days=90),
+        period_start=period[0] if period else None,
+        period_end=period[1] if period else None,
+        used=counters,
+        quota=dict.fromkeys(METRIC_NAMES) | dict(quota or {}),
+        history=History(available=True, days=daily)
+        if history
+        else History(available=False, note="no history (403)"),
+    )
+
+
+def tenant_reading(tenant_id: str, found: ProjectReading | None = None) -> TenantReading:
+    if found is None:
+        return TenantReading(tenant_id=tenant_id, problem="no project yet", no_project=True)
+    return TenantReading(tenant_id=tenant_id, reading=found)
+
+
+def fleet(tenants: list[ResolvedTenant], offered: Mapping[str, PricingPlan]) -> DesiredFleet:
+    return DesiredFleet(
+        settings=FleetSettings(fleet="example"),
+        plans=offered,
+        tenants=MappingProxyType({t.id: t for t in tenants}),
+        sources=MappingProxyType({t.id: f"tenants/{t.id}.yaml" for t in tenants}),
+    )

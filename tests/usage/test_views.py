@@ -1,0 +1,233 @@
+"""The outputs: JSON and CSV for machines, a table and Markdown for people, the daily chart."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from fractions import Fraction
+
+from controller.usage.assess import TenantUsage
+from controller.usage.chart import render_chart, render_chart_markdown, sparkline
+from controller.usage.documents import (
+    CSV_COLUMNS,
+    history_csv,
+    history_document,
+    report_csv,
+    report_document,
+)
+from controller.usage.report import UsageReport, build_report
+from controller.usage.table import render_markdown, render_table
+from tests.usage.builders import (
+    HOUR,
+    GiB,
+    fleet,
+    june,
+    plan,
+    plans,
+    reading,
+    tenant,
+    tenant_reading,
+)
+
+PLANS = plans(
+    plan("free", compute_time=100 * HOUR, written_data=2 * GiB),
+    plan("pro", compute_time=300 * HOUR, written_data=20 * GiB),
+    plan("enterprise"),
+)
+TENANTS = [
+    tenant("acme", "pro", compute_time=300 * HOUR, written_data=20 * GiB),
+    tenant("hooli", "free", compute_time=100 * HOUR, written_data=2 * GiB),
+    tenant("zeta", "free", compute_time=100 * HOUR),
+]
+
+
+def make_report(*, history: bool = True, cached: tuple[str, ...] = ()) -> UsageReport:
+    acme = reading(
+        at=june(18),
+        used={"compute_time": 255 * HOUR, "written_data": 2 * GiB},
+        quota={"compute_time": 300 * HOUR, "written_data": 20 * GiB},
+        history=history,
+        created_at=june(1),
+        days={
+            date(2025, 6, 2): {"compute_time": 55 * HOUR},
+            date(2025, 6, 5): {"compute_time": 200 * HOUR},
+        },
+    )
+    hooli = reading(
+        at=june(18),
+        used={"written_data": 3 * GiB, "compute_time": 17 * HOUR},
+        quota={"compute_time": 100 * HOUR, "written_data": 2 * GiB},
+        history=history,
+        days={date(2025, 6, 9): {"written_data": 3 * GiB}},
+    )
+    readings = {
+        "acme": tenant_reading("acme", acme),
+        "hooli": tenant_reading("hooli", hooli),
+        "zeta": tenant_reading("zeta"),
+    }
+    return build_report(
+        fleet(TENANTS, PLANS), readings, Fraction(80), target="Neon API test", cached=cached
+    )
+
+
+def tenant_of(report: UsageReport, tenant_id: str) -> TenantUsage:
+    return next(t for t in report.tenants if t.tenant_id == tenant_id)
+
+
+def test_json_holds_exact_numbers_statuses_projection_and_upgrade() -> None:
+    document = report_document(make_report(cached=("hooli",)))
+    assert (document["format_version"], document["alert"], document["warn_at_percent"]) == (
+        1,
+        True,
+        80.0,
+    )
+    assert document["observed_at"] == "2025-06-18T00:00:00Z"
+    acme, hooli, zeta = document["tenants"]
+    assert (acme["status"], acme["from_cache"], hooli["from_cache"]) == ("warning", False, True)
+    assert acme["period"] == {
+        "start": "2025-06-01T00:00:00Z",
+        "end": "2025-07-01T00:00:00Z",
+        "assumed": False,
+    }
+    assert acme["metrics"]["compute_time"] == {
+        "unit": "seconds",
+        "used": 255 * HOUR,
+        "limit": 300 * HOUR,
+        "percent": 85.0,
+        "status": "warning",
+        "effect_at_limit": "computes suspended",
+        "projected_at_period_end": 450 * HOUR,
+        "limit_reached_at": "2025-06-21T00:00:00Z",
+        "limit_reached_within_period": True,
+        "reached_on": None,
+        "neon_quota": 300 * HOUR,
+    }
+    assert acme["upgrade"] == {"plan": "enterprise", "is_current_plan": False}
+    assert hooli["metrics"]["written_data"]["status"] == "exceeded"
+    assert hooli["metrics"]["written_data"]["reached_on"] == "2025-06-09"
+    assert hooli["upgrade"] == {"plan": "pro", "is_current_plan": False}
+    assert (zeta["status"], zeta["metrics"], zeta["upgrade"]) == ("no project", {}, None)
+    assert document["consumption_history"] == {"available": True, "note": None}
+
+
+def test_json_says_when_consumption_history_was_refused() -> None:
+    document = report_document(make_report(history=False))
+    assert document["consumption_history"] == {"available": False, "note": "no history (403)"}
+    # hooli's project is older than the period: its storage growth is unknown without history;
+    # acme's was created on June 1, so it grew from nothing and can still be projected.
+    hooli = document["tenants"][1]["metrics"]["storage"]
+    assert (hooli["projected_at_period_end"], hooli["limit_reached_at"]) == (None, None)
+    assert document["tenants"][0]["metrics"]["storage"]["projected_at_period_end"] == 0
+
+
+def test_csv_has_a_row_per_tenant_and_metric_with_raw_numbers() -> None:
+    rows = list(csv.DictReader(io.StringIO(report_csv(make_report()))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert len(rows) == 5 + 5 + 1
+    compute = next(r for r in rows if (r["tenant"], r["metric"]) == ("acme", "compute_time"))
+    assert (compute["used"], compute["limit"], compute["percent"], compute["status"]) == (
+        str(255 * HOUR),
+        str(300 * HOUR),
+        "85.0",
+        "warning",
+    )
+    assert compute["limit_reached_within_period"] == "true"
+    assert compute["upgrade_plan"] == "enterprise"
+    zeta = rows[-1]
+    assert (zeta["tenant"], zeta["tenant_status"], zeta["metric"], zeta["used"]) == (
+        "zeta",
+        "no project",
+        "",
+        "",
+    )
+
+
+def test_the_table_reads_in_the_limits_units_without_colour_off_a_terminal() -> None:
+    text = render_table(make_report(cached=("acme",)), color=False)
+    assert "\x1b[" not in text
+    assert text.splitlines()[0] == (
+        "Usage against limits: Neon API test; as of 2025-06-18 00:00 UTC (Neon's clock); "
+        "warning at 80% of a limit"
+    )
+    lines = text.splitlines()
+    first = next(line for line in lines if line.startswith("acme "))
+    assert first.split()[:6] == ["acme", "pro", "Jun", "1–Jul", "1", "active"]
+    compute = lines[lines.index(first) + 1].split()
+    assert " ".join(compute) == "compute time 255h 300h 85.0% warning 450h 2025-06-21 00:00 UTC"
+    assert "EXCEEDED (computes suspended)" in text
+    assert "reached 2025-06-09" in text
+    assert "acme (pro, warning): enterprise is the smallest plan that fits" in text
+    assert "hooli (free, exceeded): pro is the smallest plan that fits" in text
+    assert "zeta: no project yet" in text
+    assert "1 tenant(s) from the local cache" in text
+
+
+def test_the_table_is_coloured_on_a_terminal() -> None:
+    assert "\x1b[" in render_table(make_report(), color=True)
+
+
+def test_markdown_is_a_table_with_exceeded_in_bold() -> None:
+    text = render_markdown(make_report())
+    lines = text.splitlines()
+    assert lines[2].startswith("| Tenant | Plan | Period | Metric | Used | Limit |")
+    assert lines[3] == "|---|---|---|---|---|---|---|---|---|---|"
+    assert "| **EXCEEDED (computes suspended)** |" in text
+    assert "- acme (pro, warning): enterprise is the smallest plan" in text
+
+
+def test_a_sparkline_scales_days_to_the_busiest_and_marks_missing_days() -> None:
+    assert sparkline([0, 1, 7, None, 14]) == "▁▂▅·█"
+    assert sparkline([0, 0]) == "▁▁"
+    assert sparkline([]) == ""
+
+
+def test_the_daily_chart_shows_each_metric_from_the_projects_first_day() -> None:
+    acme = tenant_of(make_report(), "acme")
+    text = render_chart(acme)
+    lines = text.splitlines()
+    assert lines[0] == "acme (pro): daily usage, period Jun 1–Jul 1, UTC days"
+    compute = next(line for line in lines if "compute time" in line)
+    # June 1..18: 55 h on June 2, 200 h on June 5, nothing on the other days.
+    assert "▁▃▁▁█▁▁▁▁▁▁▁▁▁▁▁▁▁" in compute
+    assert "total 255h of 300h (85.0%), warning; busiest day 200h" in compute
+    transfer = next(line for line in lines if "data transfer" in line)
+    assert "··················" in transfer
+    assert "Neon's history has no daily data for it" in transfer
+
+
+def test_the_daily_history_as_json_csv_and_markdown() -> None:
+    acme = tenant_of(make_report(), "acme")
+    document = history_document(acme)
+    assert (document["tenant"], document["granularity"], len(document["days"])) == (
+        "acme",
+        "daily",
+        18,
+    )
+    assert document["days"][1] == {
+        "day": "2025-06-02",
+        "active_time": 0,
+        "compute_time": 55 * HOUR,
+        "written_data": 0,
+        "data_transfer": None,
+        "storage": None,
+    }
+    rows = list(csv.DictReader(io.StringIO(history_csv(acme))))
+    assert (rows[4]["day"], rows[4]["compute_time"], rows[4]["data_transfer"]) == (
+        "2025-06-05",
+        str(200 * HOUR),
+        "",
+    )
+    assert "| 2025-06-05 | 0s | 200h | 0GiB | - | - |" in render_chart_markdown(acme)
+
+
+def test_without_history_the_chart_says_so_and_keeps_the_totals() -> None:
+    acme = tenant_of(make_report(history=False), "acme")
+    text = render_chart(acme)
+    assert "(no daily history)" in text
+    assert "Note: no history (403)" in text
+    assert "total 255h of 300h (85.0%)" in text
+    assert history_document(acme)["consumption_history"] == {
+        "available": False,
+        "note": "no history (403)",
+    }
