@@ -4,7 +4,8 @@
 - `ScriptedNeon`: an httpx.MockTransport handler playing Neon for protocol edge cases the
   emulator cannot produce (a Retry-After header, a response lost after commit on demand). Every
   request it receives and every reply it gives is checked against Neon's contract.
-- `neon_object(...)`: contract-valid Neon objects, built from real recorded responses.
+- `Recording`: a transport wrapper noting each request the client lets go, and when.
+- `project(...)`, `operation(...)`...: contract-valid Neon objects built from real recordings.
 """
 
 from __future__ import annotations
@@ -75,6 +76,32 @@ class ScriptedNeon:
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self)
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """Wraps a transport; notes (method, path, clock) as each request leaves the client."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, clock: Callable[[], float]) -> None:
+        self.inner = inner
+        self.clock = clock
+        self.sent: list[tuple[str, str, float]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append((request.method, request.url.path.removeprefix("/api/v2"), self.clock()))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def times(self) -> list[float]:
+        return [at for _, _, at in self.sent]
+
+    def count(self, method: str, path: str) -> int:
+        return sum(
+            1
+            for sent_method, sent_path, _ in self.sent
+            if (sent_method, sent_path) == (method, path)
+        )
 
 
 def make_client(

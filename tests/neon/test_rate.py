@@ -18,29 +18,13 @@ import pytest
 
 from controller.neon import NeonClient, NeonSettings, ProjectCreate, RateLimiterRegistry
 from controller.neon.ratelimit import ACCOUNT_BUCKET, RateLimits
-from tests.neon.fakes import FakeClock
+from tests.neon.fakes import FakeClock, Recording
 from tests.support.emulator_process import EmulatorProcess
 from tests.support.fixtures_emulator import InProcessEmulator
 
 pytestmark = pytest.mark.anyio
 
 Wrap = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
-
-
-class Timestamps(httpx.AsyncBaseTransport):
-    """Notes the clock as each request leaves the client (after the limiter let it go)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, clock: Callable[[], float]) -> None:
-        self.inner = inner
-        self.clock = clock
-        self.sent: list[float] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(self.clock())
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def most_in_any_window(times: Sequence[float], window: float) -> int:
@@ -77,7 +61,7 @@ async def test_neons_default_budget_holds_over_2000_requests_in_virtual_time(
     clock: FakeClock,
 ) -> None:
     emulator = emulator_app_factory(rate_per_minute=700, burst_per_second=40, monotonic=clock)
-    stamps = Timestamps(contract_transport(emulator.transport()), clock)
+    stamps = Recording(contract_transport(emulator.transport()), clock)
     settings = NeonSettings(api_key=emulator.api_key, host=emulator.base_url)  # 700/min, 40/s
     async with NeonClient(
         settings, transport=stamps, clock=clock, sleep=clock.sleep, limiters=RateLimiterRegistry()
@@ -86,13 +70,13 @@ async def test_neons_default_budget_holds_over_2000_requests_in_virtual_time(
         await read_a_lot(client, project_id, 2000)
     stats = await emulator.stats()
     assert status_count(stats, 429) == 0
-    assert stats["total"] == len(stamps.sent) == 2002
+    assert stats["total"] == len(stamps.times()) == 2002
     per_second = 700 / 60
     for window in (1.0, 10.0, 60.0, 120.0):
-        assert most_in_any_window(stamps.sent, window) <= 40 + per_second * window
+        assert most_in_any_window(stamps.times(), window) <= 40 + per_second * window
     # and it used the budget: the run took no longer than the budget requires
-    elapsed = max(stamps.sent) - min(stamps.sent)
-    assert elapsed <= (len(stamps.sent) - 40) / per_second + 1.0
+    elapsed = max(stamps.times()) - min(stamps.times())
+    assert elapsed <= (len(stamps.times()) - 40) / per_second + 1.0
 
 
 async def test_the_client_slows_down_when_429s_still_arrive(
@@ -131,7 +115,7 @@ async def test_a_concurrent_fleet_stays_under_the_rate_over_real_http(
 ) -> None:
     per_minute, burst = 14_400, 100  # 240/s overall; no route gets near 100/s
     server = emulator_server_factory(rate_per_minute=per_minute, burst_per_second=burst)
-    stamps = Timestamps(contract_transport(httpx.AsyncHTTPTransport()), time.monotonic)
+    stamps = Recording(contract_transport(httpx.AsyncHTTPTransport()), time.monotonic)
     settings = NeonSettings(
         api_key=server.api_key,
         host=server.base_url,
@@ -147,7 +131,7 @@ async def test_a_concurrent_fleet_stays_under_the_rate_over_real_http(
         await asyncio.gather(*(read_a_lot(client, project_ids[n % 4], 60) for n in range(20)))
     stats = server.stats()
     assert status_count(stats, 429) == 0
-    sent = [at for at in stamps.sent if at >= started]
+    sent = [at for at in stamps.times() if at >= started]
     assert len(sent) == 20 * 61
     # never more than the burst plus the rate since the run began, however late requests left
     assert len(sent) <= burst + per_minute / 60 * (max(sent) - started)
