@@ -79,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _add_behaviour_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--api-key", metavar="KEY", help="the only bearer key accepted (default: any non-empty key)"
+        "--api-key", metavar="KEY", help="the only bearer key accepted (default: any key)"
     )
     parser.add_argument(
         "--operation-seconds",
@@ -89,36 +89,25 @@ def _add_behaviour_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long operations take to finish; 0 finishes them at once (default: 1)",
     )
     parser.add_argument(
-        "--rate-per-minute",
-        type=_non_negative_int,
-        default=DEFAULT_RATE_PER_MINUTE,
-        metavar="N",
-        help=f"requests per minute per API key; 0 = off "
-        f"(default: {DEFAULT_RATE_PER_MINUTE}, as Neon)",
+        "--seed", type=int, default=None, metavar="N", help="seed for fault injection"
     )
-    parser.add_argument(
-        "--burst-per-second",
-        type=_non_negative_int,
-        default=DEFAULT_BURST_PER_SECOND,
-        metavar="N",
-        help=f"requests per second per route; 0 = off "
-        f"(default: {DEFAULT_BURST_PER_SECOND}, as Neon)",
+    limits = (
+        ("--rate-per-minute", DEFAULT_RATE_PER_MINUTE, "requests per minute per API key"),
+        ("--burst-per-second", DEFAULT_BURST_PER_SECOND, "requests per second per route"),
+        (
+            "--consumption-rate-per-minute",
+            DEFAULT_CONSUMPTION_RATE_PER_MINUTE,
+            "requests per minute to /consumption_history per API key",
+        ),
     )
-    parser.add_argument(
-        "--consumption-rate-per-minute",
-        type=_non_negative_int,
-        default=DEFAULT_CONSUMPTION_RATE_PER_MINUTE,
-        metavar="N",
-        help="requests per minute to /consumption_history per API key; 0 = off "
-        f"(default: {DEFAULT_CONSUMPTION_RATE_PER_MINUTE}, as Neon)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=None,
-        metavar="N",
-        help="seed for fault injection, to replay the same faults",
-    )
+    for flag, default, what in limits:
+        parser.add_argument(
+            flag,
+            type=_non_negative_int,
+            default=default,
+            metavar="N",
+            help=f"{what}; 0 = off (default: {default}, as Neon)",
+        )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,9 +14,10 @@ import json
 from typing import Any
 
 from controller.emulator import ids, rules
+from controller.emulator.api_computes import apply_fields, new_endpoint
 from controller.emulator.bodies import (
     BranchCreateBody,
-    BranchEndpointOptions,
+    BranchCreateFields,
     DatabaseCreateBody,
     RoleCreateBody,
     parse_body,
@@ -113,53 +114,27 @@ def get_branch(session: Session, request: ApiRequest) -> Reply:
     }
 
 
-def _branch_endpoint(
-    project: ProjectRecord, branch: BranchRecord, options: BranchEndpointOptions, now: float
-) -> EndpointRecord:
-    defaults = project.default_endpoint_settings
-    min_cu = options.autoscaling_limit_min_cu or defaults["autoscaling_limit_min_cu"]
-    max_cu = options.autoscaling_limit_max_cu or max(min_cu, defaults["autoscaling_limit_max_cu"])
-    rules.check_compute_range(min_cu, max_cu)
-    timeout = options.suspend_timeout_seconds
-    if timeout is not None:
-        rules.check_suspend_timeout("endpoints.suspend_timeout_seconds", timeout)
-    return EndpointRecord(
-        id=ids.endpoint_id(project.region_id),
-        branch_id=branch.id,
-        type=options.type,
-        min_cu=min_cu,
-        max_cu=max_cu,
-        suspend_timeout_seconds=defaults["suspend_timeout_seconds"] if timeout is None else timeout,
-        settings=options.settings.model_dump(exclude_none=True) if options.settings else {},
-        created_at=now,
-        updated_at=now,
-    )
-
-
-def create_branch(session: Session, request: ApiRequest) -> Reply:
-    body = parse_body(BranchCreateBody, request.body, required=False)
-    project = session.project(request.params["project_id"])
-    fields = body.branch
-    parent = find_branch(
-        project, fields.parent_id if fields and fields.parent_id else project.default_branch().id
-    )
-    options = body.endpoints or []
-    if sum(1 for o in options if o.type == "read_write") > 1:
-        raise bad_request("endpoints: a branch can have at most one read_write endpoint")
-    session.require_unlocked(project)
-    now = session.now
+def _new_branch(
+    project: ProjectRecord, body: BranchCreateBody, parent: BranchRecord, now: float
+) -> BranchRecord:
+    fields = body.branch or BranchCreateFields()
     branch_id = ids.branch_id(project.region_id)
-    branch = BranchRecord(
+    return BranchRecord(
         id=branch_id,
-        name=fields.name if fields and fields.name else branch_id,
+        name=fields.name or branch_id,
         parent_id=parent.id,
-        protected=bool(fields and fields.protected),
+        protected=bool(fields.protected),
         state_changed_at=now,
         annotations=body.annotation_value,
         created_at=now,
         updated_at=now,
     )
-    endpoints = [_branch_endpoint(project, branch, o, now) for o in options]
+
+
+def _inherit(
+    project: ProjectRecord, parent: BranchRecord, branch: BranchRecord
+) -> tuple[list[RoleRecord], list[DatabaseRecord]]:
+    """A child branch starts with its parent's roles and databases, as in Neon."""
     roles = [
         r.model_copy(update={"branch_id": branch.id})
         for r in project.roles
@@ -170,10 +145,28 @@ def create_branch(session: Session, request: ApiRequest) -> Reply:
         for d in project.databases
         if d.branch_id == parent.id
     ]
-    project.branches.append(branch)
-    project.endpoints.extend(endpoints)
     project.roles.extend(roles)
     project.databases.extend(databases)
+    return roles, databases
+
+
+def create_branch(session: Session, request: ApiRequest) -> Reply:
+    body = parse_body(BranchCreateBody, request.body, required=False)
+    project = session.project(request.params["project_id"])
+    parent_id = body.branch.parent_id if body.branch else None
+    parent = find_branch(project, parent_id or project.default_branch().id)
+    options = body.endpoints or []
+    if sum(1 for o in options if o.type == "read_write") > 1:
+        raise bad_request("endpoints: a branch can have at most one read_write endpoint")
+    session.require_unlocked(project)
+    now = session.now
+    branch = _new_branch(project, body, parent, now)
+    endpoints = [new_endpoint(project, branch.id, o.type, now) for o in options]
+    for endpoint, option in zip(endpoints, options, strict=True):
+        apply_fields(endpoint, option)
+    project.branches.append(branch)
+    project.endpoints.extend(endpoints)
+    roles, databases = _inherit(project, parent, branch)
     specs = [OperationSpec("create_branch", branch.id, effect="branch_ready")]
     specs += [
         OperationSpec("start_compute", branch.id, e.id, effect="endpoint_active") for e in endpoints

@@ -12,6 +12,7 @@ from typing import Any
 
 from controller.emulator import ids, rules
 from controller.emulator.bodies import (
+    BranchEndpointOptions,
     EndpointCreateBody,
     EndpointFields,
     EndpointUpdateBody,
@@ -21,7 +22,7 @@ from controller.emulator.engine import Session
 from controller.emulator.errors import bad_request, not_found
 from controller.emulator.lifecycle import OperationSpec, deactivate
 from controller.emulator.routing import ApiRequest, Reply
-from controller.emulator.state import EndpointRecord, ProjectRecord
+from controller.emulator.state import EndpointRecord, EndpointType, ProjectRecord
 from controller.emulator.usage import exceeded_quotas
 from controller.emulator.views import endpoint_view, operation_view
 
@@ -60,7 +61,25 @@ def get_endpoint(session: Session, request: ApiRequest) -> Reply:
     return 200, {"endpoint": endpoint_view(project, endpoint, session.now)}
 
 
-def apply_fields(endpoint: EndpointRecord, fields: EndpointFields) -> None:
+def new_endpoint(
+    project: ProjectRecord, branch_id: str, kind: EndpointType, now: float
+) -> EndpointRecord:
+    """A compute sized and timed from the project's default compute settings."""
+    defaults = project.default_endpoint_settings
+    return EndpointRecord(
+        id=ids.endpoint_id(project.region_id),
+        branch_id=branch_id,
+        type=kind,
+        min_cu=defaults["autoscaling_limit_min_cu"],
+        max_cu=defaults["autoscaling_limit_max_cu"],
+        suspend_timeout_seconds=defaults["suspend_timeout_seconds"],
+        settings={k: v for k, v in defaults.items() if k in ("pg_settings", "pgbouncer_settings")},
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def apply_fields(endpoint: EndpointRecord, fields: EndpointFields | BranchEndpointOptions) -> None:
     """Copy requested settings onto a compute, checking Neon's size and timeout rules."""
     min_cu = fields.autoscaling_limit_min_cu
     max_cu = fields.autoscaling_limit_max_cu
@@ -78,7 +97,7 @@ def apply_fields(endpoint: EndpointRecord, fields: EndpointFields) -> None:
     if fields.settings is not None:
         endpoint.settings = {**endpoint.settings, **fields.settings.model_dump(exclude_none=True)}
     for name in ("name", "provisioner", "disabled", "passwordless_access"):
-        value = getattr(fields, name)
+        value = getattr(fields, name, None)
         if value is not None:
             setattr(endpoint, name, value)
 
@@ -94,17 +113,7 @@ def create_endpoint(session: Session, request: ApiRequest) -> Reply:
     if fields.type == "read_write" and any(e.type == "read_write" for e in siblings):
         raise bad_request(f"branch {fields.branch_id} already has a read_write endpoint")
     session.require_unlocked(project)
-    defaults = project.default_endpoint_settings
-    endpoint = EndpointRecord(
-        id=ids.endpoint_id(project.region_id),
-        branch_id=fields.branch_id,
-        type=fields.type,
-        min_cu=defaults["autoscaling_limit_min_cu"],
-        max_cu=defaults["autoscaling_limit_max_cu"],
-        suspend_timeout_seconds=defaults["suspend_timeout_seconds"],
-        created_at=session.now,
-        updated_at=session.now,
-    )
+    endpoint = new_endpoint(project, fields.branch_id, fields.type, session.now)
     apply_fields(endpoint, fields)
     project.endpoints.append(endpoint)
     spec = OperationSpec(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from controller.emulator import ids, rules
+from controller.emulator.api_computes import new_endpoint
 from controller.emulator.bodies import (
     DefaultEndpointSettingsBody,
     NewProjectBranchBody,
@@ -27,7 +28,6 @@ from controller.emulator.routing import JSON, ApiRequest, Reply
 from controller.emulator.state import (
     BranchRecord,
     DatabaseRecord,
-    EndpointRecord,
     ProjectRecord,
     RoleRecord,
 )
@@ -122,7 +122,6 @@ def _seed(project: ProjectRecord, spec: NewProjectBranchBody, now: float) -> Non
     role_name = spec.role_name if spec.role_name is not None else f"{database_name}_owner"
     rules.check_database_name(database_name)
     rules.check_role_name(role_name)
-    defaults = project.default_endpoint_settings
     branch = BranchRecord(
         id=ids.branch_id(project.region_id),
         name=spec.name or "main",
@@ -132,21 +131,8 @@ def _seed(project: ProjectRecord, spec: NewProjectBranchBody, now: float) -> Non
         created_at=now,
         updated_at=now,
     )
-    settings = {k: v for k, v in defaults.items() if k in ("pg_settings", "pgbouncer_settings")}
     project.branches.append(branch)
-    project.endpoints.append(
-        EndpointRecord(
-            id=ids.endpoint_id(project.region_id),
-            branch_id=branch.id,
-            type="read_write",
-            min_cu=defaults["autoscaling_limit_min_cu"],
-            max_cu=defaults["autoscaling_limit_max_cu"],
-            suspend_timeout_seconds=defaults["suspend_timeout_seconds"],
-            settings=settings,
-            created_at=now,
-            updated_at=now,
-        )
-    )
+    project.endpoints.append(new_endpoint(project, branch.id, "read_write", now))
     project.roles.append(
         RoleRecord(
             branch_id=branch.id,
@@ -168,22 +154,16 @@ def _seed(project: ProjectRecord, spec: NewProjectBranchBody, now: float) -> Non
     )
 
 
-def create_project(session: Session, request: ApiRequest) -> Reply:
-    fields = parse_create(request.body)
-    now = session.now
-    project_id = session.new_project_id()
-    project = ProjectRecord(
+def _new_project(project_id: str, fields: ProjectCreateFields, now: float) -> ProjectRecord:
+    retention = fields.history_retention_seconds
+    return ProjectRecord(
         id=project_id,
         name=fields.name or project_id,
         region_id=fields.region_id or rules.DEFAULT_REGION,
         pg_version=fields.pg_version or rules.DEFAULT_PG_VERSION,
         org_id=fields.org_id,
         store_passwords=True if fields.store_passwords is None else fields.store_passwords,
-        history_retention_seconds=(
-            DEFAULT_HISTORY_RETENTION
-            if fields.history_retention_seconds is None
-            else fields.history_retention_seconds
-        ),
+        history_retention_seconds=DEFAULT_HISTORY_RETENTION if retention is None else retention,
         provisioner=fields.provisioner or "k8s-neonvm",
         settings=merge_settings({}, fields.settings or SettingsBody()),
         default_endpoint_settings=_initial_endpoint_defaults(fields),
@@ -191,6 +171,12 @@ def create_project(session: Session, request: ApiRequest) -> Reply:
         updated_at=now,
         settled_at=now,
     )
+
+
+def create_project(session: Session, request: ApiRequest) -> Reply:
+    fields = parse_create(request.body)
+    now = session.now
+    project = _new_project(session.new_project_id(), fields, now)
     _seed(project, fields.branch or NewProjectBranchBody(), now)
     branch, endpoint = project.branches[0], project.endpoints[0]
     role, database = project.roles[0], project.databases[0]

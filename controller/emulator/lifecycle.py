@@ -19,6 +19,7 @@ from controller.emulator.state import (
     ActivityInterval,
     EndpointRecord,
     OperationEffect,
+    OperationOutcome,
     OperationRecord,
     ProjectRecord,
 )
@@ -60,24 +61,23 @@ def schedule(
     scheduled: list[OperationRecord] = []
     for index, spec in enumerate(specs):
         starts, ends = now + index * share, now + (index + 1) * share
-        outcome = "finished"
+        outcome: OperationOutcome = "finished"
         if failing is not None and index >= failing:
             outcome = "failed" if index == failing else "cancelled"
-            if index > failing:
+            if index > failing:  # cancelled when the failure is known
                 starts = ends = scheduled[failing].ends_at
-        scheduled.append(
-            OperationRecord(
-                id=new_id(),
-                action=spec.action,
-                branch_id=spec.branch_id,
-                endpoint_id=spec.endpoint_id,
-                created_at=created + index * _TICK,
-                starts_at=starts,
-                ends_at=ends,
-                outcome=outcome,
-                effect=spec.effect,
-            )
+        record = OperationRecord(
+            id=new_id(),
+            action=spec.action,
+            branch_id=spec.branch_id,
+            endpoint_id=spec.endpoint_id,
+            created_at=created + index * _TICK,
+            starts_at=starts,
+            ends_at=ends,
+            outcome=outcome,
+            effect=spec.effect,
         )
+        scheduled.append(record)
     project.operations.extend(scheduled)
     return scheduled
 

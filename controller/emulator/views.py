@@ -216,20 +216,27 @@ def endpoint_view(
         "suspend_timeout_seconds": endpoint.suspend_timeout_seconds,
         "provisioner": endpoint.provisioner,
     }
+    view.update(_endpoint_optional_fields(project, endpoint, now, read=read))
+    return view
+
+
+def _endpoint_optional_fields(
+    project: ProjectRecord, endpoint: EndpointRecord, now: float, *, read: bool
+) -> JSON:
+    fields: JSON = {}
     if endpoint.name is not None:
-        view["name"] = endpoint.name
+        fields["name"] = endpoint.name
     pending = _pending(project, now, endpoint.id, "endpoint_id")
     if pending is not None and pending != endpoint.state:
-        view["pending_state"] = pending
+        fields["pending_state"] = pending
     if read:
-        view["last_active"] = (
-            NEVER_ACTIVE if endpoint.last_active is None else iso(endpoint.last_active)
-        )
+        last_active = endpoint.last_active
+        fields["last_active"] = NEVER_ACTIVE if last_active is None else iso(last_active)
     for key in ("started_at", "suspended_at"):
         instant = getattr(endpoint, key)
         if instant is not None:
-            view[key] = iso(instant)
-    return view
+            fields[key] = iso(instant)
+    return fields
 
 
 def operation_view(operation: OperationRecord, project_id: str, now: float) -> JSON:

@@ -22,38 +22,20 @@ START = 1_773_144_000.0  # 2026-03-10T12:00:00Z
 
 
 def project(quota: dict[str, int], timeout: int, cu: float) -> ProjectRecord:
+    """A project whose one compute is starting (a 2-second start_compute operation)."""
+    times = {"created_at": START, "updated_at": START}
     record = ProjectRecord(
-        id="p-1",
-        name="p",
-        region_id="aws-us-east-2",
-        pg_version=17,
-        settings={"quota": quota},
-        created_at=START,
-        updated_at=START,
-        settled_at=START,
-    )
+        id="p-1", name="p", region_id="aws-us-east-2", pg_version=17,
+        settings={"quota": quota}, settled_at=START, **times,
+    )  # fmt: skip
     record.branches.append(
-        BranchRecord(
-            id="br-1",
-            name="main",
-            default=True,
-            state_changed_at=START,
-            created_at=START,
-            updated_at=START,
-        )
+        BranchRecord(id="br-1", name="main", default=True, state_changed_at=START, **times)
     )
-    record.endpoints.append(
-        EndpointRecord(
-            id="ep-1",
-            branch_id="br-1",
-            type="read_write",
-            min_cu=cu,
-            max_cu=cu,
-            suspend_timeout_seconds=timeout,
-            created_at=START,
-            updated_at=START,
-        )
-    )
+    endpoint = EndpointRecord(
+        id="ep-1", branch_id="br-1", type="read_write", min_cu=cu, max_cu=cu,
+        suspend_timeout_seconds=timeout, **times,
+    )  # fmt: skip
+    record.endpoints.append(endpoint)
     counter = iter(range(10**6))
     schedule(
         record,
