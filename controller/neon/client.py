@@ -37,6 +37,7 @@ from controller.neon.envelopes import (
 from controller.neon.errors import (
     CreateOutcomeUnknownError,
     IncompleteListError,
+    NeonUsageError,
     OutcomeUnknownError,
 )
 from controller.neon.locks import ProjectLocks
@@ -63,6 +64,7 @@ from controller.neon.settings import NeonSettings
 PROJECTS_PAGE_LIMIT = 400  # Neon's maximum for GET /projects
 BRANCHES_PAGE_LIMIT = 1000
 OPERATIONS_PAGE_LIMIT = 100
+MAX_OPERATIONS_LIMIT = 1000
 USER_AGENT = "tenantctl-neon-client/0.1"
 Granularity = Literal["hourly", "daily", "monthly"]
 E = TypeVar("E", ProjectOperationsEnvelope, EndpointOperationsEnvelope)
@@ -255,18 +257,25 @@ class NeonClient:
     async def list_operations(
         self, project_id: str, *, limit: int = OPERATIONS_PAGE_LIMIT
     ) -> list[Operation]:
-        """The project's most recent operations, newest first (one page of at most `limit`)."""
+        """The project's most recent operations, newest first (one page of 1..1000)."""
+        if not 1 <= limit <= MAX_OPERATIONS_LIMIT:
+            raise NeonUsageError(f"list_operations: limit must be 1..1000, got {limit}")
         ids = {"project_id": project_id}
-        params = [("limit", str(max(1, min(limit, 1000))))]
+        params = [("limit", str(limit))]
         return (await self._get(routes.LIST_OPERATIONS, ids, OperationsPage, params)).operations
 
     async def wait_for_operations(
         self, project_id: str, operations: Iterable[Operation]
     ) -> list[Operation]:
-        """Wait for operations of `project_id` that are not yet terminal (e.g. from
-        list_operations) under the client's deadline; raises on failure or timeout."""
-        own = [operation for operation in operations if operation.project_id == project_id]
-        return await self._waiter.wait(own)
+        """Wait until operations of `project_id` (e.g. running ones from list_operations) are
+        terminal, under the client's deadline; raises on failure or timeout."""
+        pending = list(operations)
+        strangers = sorted({op.project_id for op in pending if op.project_id != project_id})
+        if strangers:
+            raise NeonUsageError(
+                f"wait_for_operations({project_id!r}): operations of other projects {strangers}"
+            )
+        return await self._waiter.wait(pending)
 
     # -- consumption ------------------------------------------------------------------------
 

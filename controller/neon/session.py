@@ -13,8 +13,9 @@ Log events (structlog, fixed names, secrets scrubbed by controller.logs):
 - `neon_rate_limited` (warning): Neon answered 429: route, retry_after, speed_factor.
 - `neon_retry` (warning): a failed attempt will be retried: route, path, error, status,
   attempt, delay_seconds.
-- `neon_request_failed` (warning): the call failed for good: route, path, error, status,
-  request_id, attempts.
+- `neon_request_failed`: the call failed for good: route, path, error, status, request_id,
+  attempts. Info for a permanent error (the caller may expect it, e.g. a 404), warning when
+  temporary failures used up the attempt budget.
 - `neon_outcome_unknown` (error): a mutation's response was lost: route, path, error.
 """
 
@@ -135,7 +136,8 @@ class NeonSession:
                 if decision is Verdict.OUTCOME_UNKNOWN:
                     raise self._outcome_unknown(route, path, error) from error
                 if decision is Verdict.FAIL or attempt >= self._settings.max_attempts:
-                    self._log.warning(
+                    log = self._log.info if decision is Verdict.FAIL else self._log.warning
+                    log(
                         "neon_request_failed",
                         route=route.name,
                         path=path,

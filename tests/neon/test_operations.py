@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from controller.neon import (
+    NeonUsageError,
     Operation,
     OperationDeadlineError,
     OperationFailedError,
@@ -128,3 +129,13 @@ async def test_statuses_neon_adds_later_count_as_still_running(clock: FakeClock)
     done = await waiter.wait([start])
     assert done[0].status == "finished"
     assert len(clock.sleeps) == 2
+
+
+async def test_waiting_for_another_projects_operations_is_refused(
+    neon: ScriptedNeon, clock: FakeClock
+) -> None:
+    stranger = Operation.model_validate(operation(OP, "running", "tenant-other-1"))
+    async with make_client(neon.transport(), clock) as client:
+        with pytest.raises(NeonUsageError, match=r"other projects \['tenant-other-1'\]"):
+            await client.wait_for_operations("tenant-acme-1", [stranger])
+    assert neon.requests == []
