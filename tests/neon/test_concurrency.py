@@ -12,15 +12,18 @@ import pytest
 from controller.neon import ProjectUpdate
 from controller.neon.locks import ProjectLocks
 from tests.neon.fakes import FakeClock, error, make_client, ok, operation, project
+from tests.support.contract import ContractValidator
 
 pytestmark = pytest.mark.anyio
 
 
 class LockingNeon:
     """Plays Neon's 423 rule: a project is locked from a PATCH until its operation finishes
-    (after two polls). Counts conflicts and how many mutations were in flight together."""
+    (after two polls). Counts conflicts and how many mutations were in flight together; every
+    exchange is checked against Neon's contract."""
 
     def __init__(self) -> None:
+        self.contract = ContractValidator.shared()
         self.locked: dict[str, str] = {}  # project id -> running operation id
         self.polls: Counter[str] = Counter()
         self.conflicts = 0
@@ -28,6 +31,12 @@ class LockingNeon:
         self.most_in_flight = 0
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.contract.validate_request(request)
+        response = await self._answer(request)
+        self.contract.validate_response(request, response)
+        return response
+
+    async def _answer(self, request: httpx.Request) -> httpx.Response:
         project_id = request.url.path.split("/")[4]
         if request.method == "PATCH":
             return await self._patch(project_id)
