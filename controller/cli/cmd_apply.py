@@ -15,6 +15,7 @@ from controller.cli.connection import Connection, connect
 from controller.cli.fleet_loading import checked_targets, load_valid_fleet
 from controller.cli.reconcile_args import (
     add_delete_arguments,
+    add_emulator_argument,
     add_target_argument,
     neon_client,
     stdout_is_tty,
@@ -44,11 +45,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("planfile", nargs="?", type=Path, metavar="PLANFILE")
     add_fleet_dir_argument(parser)
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    parser.add_argument(
-        "--emulator",
-        action="store_true",
-        help="with CI=true, allow applying to the embedded emulator (no NEON_API_KEY)",
-    )
+    add_emulator_argument(parser)
     add_target_argument(parser)
     add_delete_arguments(parser)
     parser.set_defaults(run=run)

@@ -15,6 +15,7 @@ from controller.cli.connection import connect
 from controller.cli.fleet_loading import checked_targets, load_valid_fleet
 from controller.cli.reconcile_args import (
     add_delete_arguments,
+    add_emulator_argument,
     add_target_argument,
     neon_client,
     stdout_is_tty,
@@ -51,6 +52,7 @@ def register(subparsers: Any) -> None:
     )
     add_target_argument(parser)
     add_delete_arguments(parser)
+    add_emulator_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -62,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         max_deletes=args.max_deletes,
         targets=checked_targets(fleet, args.target),
     )
-    connection = connect(args.fleet_dir)
+    connection = connect(args.fleet_dir, emulator_flag=args.emulator)
     desired = desired_fleet(fleet, org_id=connection.settings.org_id)
 
     async def planned() -> ChangePlan:

@@ -2,8 +2,9 @@
 
 With neither NEON_API_KEY nor NEON_API_HOST set, plan and apply run against the emulator
 in-process, its state kept under `.tenantctl/` in the fleet directory, and say so on their
-first line. In CI (`CI=true`) apply refuses the embedded emulator unless `--emulator` is
-given, so a job that lost its API key cannot report a fake success.
+first line; `--emulator` chooses it explicitly. In CI (`CI=true`) apply refuses the embedded
+emulator unless `--emulator` is given, so a job that lost its API key cannot report a fake
+success.
 """
 
 from __future__ import annotations
@@ -53,10 +54,14 @@ def connect(
     emulator_flag: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> Connection:
-    """Resolve the target from the environment, refusing unsafe or incomplete setups."""
+    """Resolve the target from the environment, refusing unsafe or incomplete setups.
+
+    `emulator_flag` (`--emulator`) chooses the embedded emulator whatever the environment
+    holds, so a demo never reaches a real account by accident.
+    """
     env = os.environ if environ is None else environ
     key, host = env.get("NEON_API_KEY", "").strip(), env.get("NEON_API_HOST", "").strip()
-    if not key and not host:
+    if emulator_flag or (not key and not host):
         return _embedded(fleet_dir, for_apply=for_apply, emulator_flag=emulator_flag, env=env)
     if not key:
         raise CommandError(

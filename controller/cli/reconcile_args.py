@@ -22,6 +22,17 @@ def add_target_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_emulator_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--emulator",
+        action="store_true",
+        help=(
+            "use the embedded Neon emulator (state in .tenantctl/) even if NEON_API_KEY is set; "
+            "required for apply under CI=true without a key"
+        ),
+    )
+
+
 def add_delete_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-delete",

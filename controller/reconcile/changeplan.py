@@ -120,7 +120,7 @@ class PlanTarget(_Frozen):
     def describe(self) -> str:
         """One line for the top of every rendering."""
         if self.embedded:
-            return f"embedded Neon emulator ({self.host}); no NEON_API_KEY set"
+            return f"embedded Neon emulator ({self.host}), not a Neon account"
         org = f", org {self.org_id}" if self.org_id else ""
         return f"Neon API {self.host}{org}"
 

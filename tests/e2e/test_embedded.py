@@ -68,3 +68,15 @@ def test_an_invalid_fleet_sends_nothing(
     assert refused.code == 1
     assert "tenants/acme.yaml:1:7:" in refused.err
     assert "nothing was sent" in refused.err or "run `tenantctl validate`" in refused.err
+
+
+def test_emulator_flag_wins_over_a_configured_key(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEON_API_KEY", "napi_would_reach_a_real_account")
+    monkeypatch.delenv("NEON_API_HOST", raising=False)
+    monkeypatch.setenv("CI", "true")
+    plan = cli("plan", "--emulator")
+    assert plan.out.splitlines()[0].startswith("Target: embedded Neon emulator")
+    assert cli("apply", "--yes", "--emulator").code == 0
+    assert "napi_would_reach_a_real_account" not in plan.out + plan.err

@@ -55,7 +55,7 @@ def test_text_view_reads_like_terraform() -> None:
     text = render_text(sample_plan())
     lines = text.splitlines()
     assert lines[0] == (
-        "Target: embedded Neon emulator (http://127.0.0.1:4010/api/v2); no NEON_API_KEY set "
+        "Target: embedded Neon emulator (http://127.0.0.1:4010/api/v2), not a Neon account "
         f"· fleet '{FLEET}'"
     )
     assert "~ update acme  project proj-acme 'acme'" in lines
