@@ -146,7 +146,7 @@ def _valid_recorded_bodies(method: str, path: str) -> tuple[Any, ...]:
     return tuple(valid)
 
 
-def _template(method: str, path: str, key: str) -> dict[str, Any]:
+def _template(method: str, path: str, key: str) -> Any:
     """A deep copy of the first valid recorded body that has a non-empty `key`."""
     for body in _valid_recorded_bodies(method, path):
         if not key or body.get(key):
@@ -156,7 +156,7 @@ def _template(method: str, path: str, key: str) -> dict[str, Any]:
 
 def created_project_body(name: str) -> dict[str, Any]:
     """A real 201 of POST /projects (with its connection URIs and passwords), renamed."""
-    body = _template("POST", "/projects", "")
+    body: dict[str, Any] = _template("POST", "/projects", "")
     body["project"]["name"] = name
     return body
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from controller.neon import (
@@ -23,7 +24,7 @@ OP2 = "3f1d9c3e-1111-4b7e-9d33-000000000002"
 OP_PATH = f"{PROJECT}/operations/{OP}"
 
 
-def patched(*operations: dict[str, object]) -> object:
+def patched(*operations: dict[str, object]) -> httpx.Response:
     return ok({"project": project(), "operations": list(operations)})
 
 

@@ -108,7 +108,7 @@ def test_bodies_satisfy_neons_contract(
         (lambda: EndpointUpdate(autoscaling_limit_min_cu=0.1), "autoscaling_limit_min_cu"),
         (lambda: EndpointUpdate(suspend_timeout_seconds=604801), "suspend_timeout_seconds"),
         (lambda: BranchInput(annotations={f"k{n}": "v" for n in range(51)}), "annotations"),
-        (lambda: ProjectUpdate(region_id="aws-eu-central-1"), "region_id"),
+        (lambda: ProjectUpdate(region_id="aws-eu-central-1"), "region_id"),  # type: ignore[call-arg]
     ],
 )
 def test_out_of_bounds_values_are_refused_before_sending(build: object, field: str) -> None:

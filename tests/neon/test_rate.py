@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from itertools import cycle
 from typing import Any
 
@@ -43,14 +43,13 @@ def status_count(stats: dict[str, Any], status: int) -> int:
 async def read_a_lot(client: NeonClient, project_id: str, count: int) -> None:
     """`count` reads spread over four routes, as an observe pass of a fleet does."""
     await client.list_endpoints(project_id)
-    calls = cycle(
-        [
-            lambda: client.get_project(project_id),
-            lambda: client.list_endpoints(project_id),
-            lambda: client.list_branches(project_id),
-            lambda: client.list_operations(project_id, limit=5),
-        ]
-    )
+    reads: list[Callable[[], Awaitable[object]]] = [
+        lambda: client.get_project(project_id),
+        lambda: client.list_endpoints(project_id),
+        lambda: client.list_branches(project_id),
+        lambda: client.list_operations(project_id, limit=5),
+    ]
+    calls = cycle(reads)
     for _ in range(count):
         await next(calls)()
 
