@@ -8,13 +8,12 @@ the setting, not deep inside a request.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import anyio
 
 # Neon's documented limits: 700 requests/min per account, bursts of 40 requests/s per route, and
 # about 50 requests/min shared by the consumption endpoints.
@@ -46,7 +45,7 @@ class EmulatorConfig:
     seed: int | None = None
     clock: Callable[[], float] = field(default=time.time, compare=False)
     monotonic: Callable[[], float] = field(default=time.monotonic, compare=False)
-    sleep: Callable[[float], Awaitable[None]] = field(default=anyio.sleep, compare=False)
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
 
     def __post_init__(self) -> None:
         if self.api_key is not None and not self.api_key.strip():
