@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from controller.usage.assess import MetricUsage, TenantUsage
@@ -134,11 +134,13 @@ def report_csv(report: UsageReport) -> str:
 
 def history_days(tenant: TenantUsage) -> list[dict[str, Any]]:
     """One entry per day measured (from the period's start, or the project's creation day, to
-    the reading's day): each metric's value, or None where Neon's history has none."""
+    the day of the reading): each metric's value, or None where Neon's history has none."""
     if tenant.period is None or tenant.history is None or tenant.observed_at is None:
         return []
-    first = utc_day(tenant.measured_since or tenant.period.start)
-    days = [d for d in period_days(tenant.period, utc_day(tenant.observed_at)) if d >= first]
+    since = tenant.measured_since or tenant.period.start
+    # The day of the last instant measured: a reading at midnight measured nothing of its day.
+    last = max(since, min(tenant.observed_at, tenant.period.end) - timedelta(microseconds=1))
+    days = [d for d in period_days(tenant.period, utc_day(last)) if d >= utc_day(since)]
     columns = {m.name: series(tenant.history, m, days) for m in METRICS}
     return [
         {"day": day.isoformat(), **{name: values[index] for name, values in columns.items()}}

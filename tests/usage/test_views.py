@@ -188,11 +188,11 @@ def test_the_daily_chart_shows_each_metric_from_the_projects_first_day() -> None
     lines = text.splitlines()
     assert lines[0] == "acme (pro): daily usage, period Jun 1–Jul 1, UTC days"
     compute = next(line for line in lines if "compute time" in line)
-    # June 1..18: 55 h on June 2, 200 h on June 5, nothing on the other days.
-    assert "▁▃▁▁█▁▁▁▁▁▁▁▁▁▁▁▁▁" in compute
+    # June 1..17 (read at midnight on the 18th): 55 h on June 2, 200 h on June 5.
+    assert "  ▁▃▁▁█▁▁▁▁▁▁▁▁▁▁▁▁  " in compute
     assert "total 255h of 300h (85.0%), warning; busiest day 200h" in compute
     transfer = next(line for line in lines if "data transfer" in line)
-    assert "··················" in transfer
+    assert "data transfer ·················  total" in transfer
     assert "Neon's history has no daily data for it" in transfer
 
 
@@ -202,7 +202,7 @@ def test_the_daily_history_as_json_csv_and_markdown() -> None:
     assert (document["tenant"], document["granularity"], len(document["days"])) == (
         "acme",
         "daily",
-        18,
+        17,
     )
     assert document["days"][1] == {
         "day": "2025-06-02",

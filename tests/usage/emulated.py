@@ -1,0 +1,182 @@
+"""A fleet applied to an in-process emulator whose clock the test moves, and `usage` runs on it.
+
+Why this exists: the usage tests must show real numbers from the emulator (its counters, its
+history, its quota enforcement) after time passes and consumption is added, through the same
+code path as the command (`cmd_usage.execute`), with every Neon call checked against the
+contract. Projects are created the real way: plan + apply through the Neon client.
+
+The in-process emulator sends no `Date` header, which real Neon always sends; `NeonDate` adds
+one from the emulator's own clock, standing in for Neon's so that "now" is the server's time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import Callable
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from controller.cli import build_parser
+from controller.cli.cmd_usage import execute, tenants_in_scope
+from controller.cli.connection import Connection
+from controller.neon.client import NeonClient
+from controller.neon.settings import NeonSettings
+from controller.reconcile.changeplan import PlanTarget
+from controller.reconcile.executor import ApplyOptions
+from controller.reconcile.from_spec import desired_fleet
+from controller.reconcile.planner import PlanOptions
+from controller.reconcile.run import apply_plan, make_plan
+from controller.spec import load_fleet
+from controller.spec.model import DesiredFleet
+from tests.support.fixtures_contract import TransportWrapper
+from tests.support.fixtures_emulator import InProcessEmulator
+from tests.usage.conftest import LocalClock
+
+FLEET = Path(__file__).parent / "fleet"
+HOST = "http://emulator/api/v2"
+DAY = 86_400
+
+
+class EmulatorTime:
+    """The emulator's base wall clock (seconds since the epoch), fixed unless moved."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start.timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class NeonDate(httpx.AsyncBaseTransport):
+    """Adds the `Date` header Neon sends, from the emulator's clock (see the module docstring)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, emulator: InProcessEmulator) -> None:
+        self._inner = inner
+        self._emulator = emulator
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        now = datetime.fromtimestamp(self._emulator.app.emulator.clock.now(), UTC)
+        response.headers["Date"] = format_datetime(now, usegmt=True)
+        return response
+
+
+class ConsumptionForbidden(httpx.AsyncBaseTransport):
+    """Neon's answer on an account whose plan has no consumption history: 403 for it."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if "/consumption_history/" in request.url.path:
+            body = {"code": "", "message": "consumption history is not available on your plan"}
+            return httpx.Response(403, json=body, request=request)
+        return await self._inner.handle_async_request(request)
+
+
+@dataclass
+class Emulated:
+    """A fleet directory, the emulator it was applied to, and ways to run `usage` on it."""
+
+    emulator: InProcessEmulator
+    fleet_dir: Path
+    wrap: TransportWrapper
+    local_clock: LocalClock
+    projects: dict[str, str] = field(default_factory=dict)  # tenant id -> project id
+
+    @property
+    def settings(self) -> NeonSettings:
+        """Client settings. The key is the test's own, so that no other test drained its rate
+        budget (the client shares one per key in the process), and the consumption budget is
+        raised from Neon's 50/min (a second history read would otherwise wait 1.2 s)."""
+        return NeonSettings(
+            api_key=self.emulator.api_key, host=HOST, consumption_requests_per_minute=6000
+        )
+
+    def transport(
+        self, *, server_date: bool = True, history: bool = True
+    ) -> httpx.AsyncBaseTransport:
+        inner: httpx.AsyncBaseTransport = self.emulator.transport()
+        if server_date:
+            inner = NeonDate(inner, self.emulator)
+        if not history:
+            inner = ConsumptionForbidden(inner)
+        return self.wrap(inner)
+
+    def control(self, call: Callable[[], Any]) -> Any:
+        return asyncio.run(call())
+
+    def advance_days(self, days: float) -> None:
+        self.control(lambda: self.emulator.advance_clock(days * DAY))
+
+    def add(self, tenant_id: str, **metrics: int) -> dict[str, Any]:
+        pid = self.projects[tenant_id]
+        result: dict[str, Any] = self.control(lambda: self.emulator.add_consumption(pid, **metrics))
+        return result
+
+    def status(self, tenant_id: str) -> dict[str, Any]:
+        pid = self.projects[tenant_id]
+        result: dict[str, Any] = self.control(
+            lambda: self.emulator.control("GET", f"/projects/{pid}")
+        )
+        return result
+
+    def stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.control(self.emulator.stats)
+        return result
+
+    def fleet(self) -> DesiredFleet:
+        loaded = load_fleet(self.fleet_dir)
+        assert loaded.fleet is not None, loaded.errors
+        return loaded.fleet
+
+    def usage(self, *argv: str, server_date: bool = True, history: bool = True) -> tuple[int, str]:
+        """Run `tenantctl usage --dir FLEET ARGV` as the command does; (exit code, stdout)."""
+        args = build_parser().parse_args(["usage", "--dir", str(self.fleet_dir), *argv])
+        fleet = self.fleet()
+        connection = Connection(
+            self.settings,
+            self.transport(server_date=server_date, history=history),
+            PlanTarget(host=HOST),
+        )
+        out = StringIO()
+        with redirect_stdout(out):
+            code = execute(
+                args, fleet, tenants_in_scope(fleet, args), connection, local_clock=self.local_clock
+            )
+        return code, out.getvalue()
+
+    def usage_json(self, *argv: str, **options: bool) -> tuple[int, dict[str, Any]]:
+        code, text = self.usage("--format", "json", *argv, **options)
+        document: dict[str, Any] = json.loads(text)
+        return code, document
+
+
+def emulated_fleet(
+    tmp_path: Path, emulator: InProcessEmulator, wrap: TransportWrapper, local_clock: LocalClock
+) -> Emulated:
+    """Copy the test fleet, apply it to the emulator, and note each tenant's project."""
+    fleet_dir = tmp_path / "fleet"
+    shutil.copytree(FLEET, fleet_dir)
+    world = Emulated(emulator, fleet_dir, wrap, local_clock)
+    world.projects = asyncio.run(_apply(world))
+    return world
+
+
+async def _apply(world: Emulated) -> dict[str, str]:
+    desired = desired_fleet(world.fleet())
+    async with NeonClient(world.settings, transport=world.transport()) as client:
+        planned = await make_plan(client, desired, PlanOptions(), PlanTarget(host=HOST))
+        report = await apply_plan(client, planned.plan, ApplyOptions(), observer=planned.observer)
+        assert report.ok, report.render()
+        listed = await client.list_projects()
+    return {project.name: project.id for project in listed}
