@@ -10,14 +10,14 @@ success.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from controller.cli.common import CommandError
-from controller.emulator import EmulatorConfig, create_app
+from controller.emulator import EmulatorConfig, StateFileError, create_app
 from controller.neon.errors import NeonConfigError
 from controller.neon.settings import NeonSettings
 from controller.reconcile.changeplan import PlanTarget
@@ -41,10 +41,16 @@ class Connection:
     settings: NeonSettings
     transport: httpx.AsyncBaseTransport | None
     target: PlanTarget
+    closer: Callable[[], None] | None = None
 
     @property
     def embedded(self) -> bool:
         return self.target.embedded
+
+    def close(self) -> None:
+        """Release what the target holds (the embedded emulator's state file)."""
+        if self.closer is not None:
+            self.closer()
 
 
 def connect(
@@ -108,9 +114,16 @@ def _embedded(
         raise CommandError(
             f"cannot create {state_dir} for the embedded emulator: {error}"
         ) from None
-    app = create_app(EmulatorConfig(state_file=state_dir / STATE_FILE, operation_seconds=0))
+    try:
+        app = create_app(EmulatorConfig(state_file=state_dir / STATE_FILE, operation_seconds=0))
+    except StateFileError as error:
+        raise CommandError(
+            f"the embedded emulator's state in {state_dir} cannot be used: {error}; "
+            f"remove {state_dir / STATE_FILE} to start from an empty org"
+        ) from None
     transport = httpx.ASGITransport(app=app)
     settings = NeonSettings.from_env(
         {"NEON_API_KEY": EMBEDDED_KEY, "NEON_API_HOST": EMBEDDED_HOST}, **rate_overrides(env)
     )
-    return Connection(settings, transport, PlanTarget(host=f"state in {state_dir}", embedded=True))
+    target = PlanTarget(host=f"state in {state_dir}", embedded=True)
+    return Connection(settings, transport, target, closer=app.emulator.close)

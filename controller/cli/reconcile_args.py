@@ -64,9 +64,14 @@ def stdout_is_tty() -> bool:
 
 @asynccontextmanager
 async def neon_client(connection: Connection) -> AsyncIterator[NeonClient]:
-    """A client for the target; Neon errors end the command with their (scrubbed) message."""
+    """A client for the target; Neon errors end the command with their (scrubbed) message.
+
+    The connection is closed on the way out, so use one `neon_client` per connection.
+    """
     try:
         async with NeonClient(connection.settings, transport=connection.transport) as client:
             yield client
     except NeonError as error:
         raise CommandError(f"Neon API: {error}") from None
+    finally:
+        connection.close()

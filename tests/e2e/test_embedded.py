@@ -80,3 +80,14 @@ def test_emulator_flag_wins_over_a_configured_key(
     assert plan.out.splitlines()[0].startswith("Target: embedded Neon emulator")
     assert cli("apply", "--yes", "--emulator").code == 0
     assert "napi_would_reach_a_real_account" not in plan.out + plan.err
+
+
+@pytest.mark.usefixtures("no_neon")
+def test_a_corrupt_embedded_state_file_is_a_clear_error(cli: Any, fleet_dir: Path) -> None:
+    state = fleet_dir / ".tenantctl"
+    state.mkdir()
+    (state / "emulator.sqlite3").write_bytes(b"this is not a database" * 100)
+    refused = cli("plan")
+    assert refused.code == 1
+    assert "the embedded emulator's state in" in refused.err
+    assert "remove" in refused.err
