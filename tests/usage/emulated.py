@@ -96,10 +96,14 @@ class Emulated:
     @property
     def settings(self) -> NeonSettings:
         """Client settings. The key is the test's own, so that no other test drained its rate
-        budget (the client shares one per key in the process), and the consumption budget is
-        raised from Neon's 50/min (a second history read would otherwise wait 1.2 s)."""
+        budget (the client shares one per key in the process), and the budgets are far above
+        Neon's (700/min, 50/min for history): the emulator has none, and tests should not wait."""
         return NeonSettings(
-            api_key=self.emulator.api_key, host=HOST, consumption_requests_per_minute=6000
+            api_key=self.emulator.api_key,
+            host=HOST,
+            requests_per_minute=600_000,
+            burst_per_second=10_000,
+            consumption_requests_per_minute=60_000,
         )
 
     def transport(
@@ -162,11 +166,19 @@ class Emulated:
 
 
 def emulated_fleet(
-    tmp_path: Path, emulator: InProcessEmulator, wrap: TransportWrapper, local_clock: LocalClock
+    tmp_path: Path,
+    emulator: InProcessEmulator,
+    wrap: TransportWrapper,
+    local_clock: LocalClock,
+    *,
+    extra_tenants: int = 0,
 ) -> Emulated:
-    """Copy the test fleet, apply it to the emulator, and note each tenant's project."""
+    """Copy the test fleet (plus `extra_tenants` starter tenants), apply it to the emulator,
+    and note each tenant's project."""
     fleet_dir = tmp_path / "fleet"
     shutil.copytree(FLEET, fleet_dir)
+    for index in range(extra_tenants):
+        (fleet_dir / "tenants" / f"extra-{index:03d}.yaml").write_text("plan: starter\n")
     world = Emulated(emulator, fleet_dir, wrap, local_clock)
     world.projects = asyncio.run(_apply(world))
     return world

@@ -143,6 +143,25 @@ def test_usage_is_read_only_and_batches_history_for_every_project(june_18: Emula
     }
 
 
+def test_history_is_read_in_batches_of_100_projects(
+    tmp_path: Path,
+    emulator_app_factory: AppFactory,
+    contract_transport: TransportWrapper,
+    local_clock: LocalClock,
+) -> None:
+    time = EmulatorTime(JUNE_1)
+    emulator = emulator_app_factory(clock=time, monotonic=time, api_key=f"usage-{uuid.uuid4()}")
+    big = emulated_fleet(tmp_path, emulator, contract_transport, local_clock, extra_tenants=97)
+    big.advance_days(2)
+    before = big.stats()["requests"]
+    code, document = big.usage_json()
+    assert (code, len(document["tenants"])) == (EXIT_OK, 101)
+    history = "/consumption_history/projects"
+    sent = sum(r["count"] for r in big.stats()["requests"] if r["route"] == history)
+    sent -= sum(r["count"] for r in before if r["route"] == history)
+    assert sent == 2  # 100 project ids, then 1
+
+
 def test_no_second_call_to_neon_within_15_minutes(june_18: Emulated) -> None:
     first = june_18.usage_json()
     calls = june_18.stats()["total"]
