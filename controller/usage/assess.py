@@ -125,9 +125,7 @@ def assess_tenant(
 ) -> TenantUsage:
     """The tenant's usage against its limits (see the module docstring for the rules)."""
     if reading.reading is None:
-        status = Status.NO_PROJECT if reading.no_project else Status.UNKNOWN
-        notes = (reading.problem,) if reading.problem else ()
-        return TenantUsage(tenant.id, tenant.plan, status, notes=notes)
+        return _without_reading(tenant, reading)
     found = reading.reading
     period = billing_period(found.period_start, found.period_end, found.observed_at)
     window = measuring_window(period, found.created_at, found.observed_at)
@@ -159,6 +157,12 @@ def assess_tenant(
         history=found.history,
         notes=_notes(metrics, period),
     )
+
+
+def _without_reading(tenant: ResolvedTenant, reading: TenantReading) -> TenantUsage:
+    status = Status.NO_PROJECT if reading.no_project else Status.UNKNOWN
+    notes = (reading.problem,) if reading.problem else ()
+    return TenantUsage(tenant.id, tenant.plan, status, notes=notes)
 
 
 def _metric_usage(

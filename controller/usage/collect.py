@@ -34,7 +34,7 @@ from controller.reconcile.observe import mark_of, observed_project
 from controller.reconcile.observed import ObservedFleet
 from controller.usage.history import daily_usage
 from controller.usage.metrics import HISTORY_FIELDS, METRICS
-from controller.usage.readings import History, ProjectReading, TenantReading
+from controller.usage.readings import ClockSource, History, ProjectReading, TenantReading
 from controller.usage.server_clock import ServerClock
 
 # Neon keeps 60 days of daily history; ask for a little less so a slow clock never hits 406.
@@ -71,7 +71,9 @@ class UsageReader:
         now, clock = self._clock.now()
         histories = await self._histories(list(projects.values()), now)
         readings = {
-            tid: TenantReading(tenant_id=tid, reading=self._reading(projects[pid], histories, now))
+            tid: TenantReading(
+                tenant_id=tid, reading=self._reading(projects[pid], histories, now, clock)
+            )
             for tid, pid in found.items()
         }
         for tid in tenant_ids:
@@ -121,9 +123,8 @@ class UsageReader:
         return _by_project(answers, projects)
 
     def _reading(
-        self, project: Project, histories: dict[str, History], now: datetime
+        self, project: Project, histories: dict[str, History], now: datetime, clock: ClockSource
     ) -> ProjectReading:
-        _, clock = self._clock.now()
         branches = self._branches[project.id].branches
         used = {m.name: getattr(project, m.quota_key, 0) for m in METRICS if m.cumulative}
         used["storage"] = max((b.logical_size or 0 for b in branches), default=0)

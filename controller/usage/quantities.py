@@ -10,7 +10,7 @@ they keep plain bytes and seconds.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from fractions import Fraction
 
 from controller.spec.units import BYTE_UNITS, DURATION_UNITS, format_bytes, format_duration
@@ -74,7 +74,3 @@ def percent_number(percent: Fraction | None) -> float | None:
 def spell_moment(moment: datetime) -> str:
     """`2025-06-21 14:00 UTC` (minutes are enough for a limit date)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def spell_day(day: date) -> str:
-    return day.isoformat()
