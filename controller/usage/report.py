@@ -4,10 +4,9 @@ Why this exists: the command's outputs (table, Markdown, CSV, JSON, the history 
 exit code all derive from one value. `build_report` is pure: the fleet, the readings and the
 threshold in, the report out.
 
-Exit codes (see docs/usage.md): 3 (`EXIT_USAGE_ALERT`) when any tenant is at warning or
-exceeded, so that a scheduled CI job can alert; otherwise 1 when some tenant's usage is unknown
-(its project cannot be told apart, as `tenantctl plan` also reports); otherwise 0. An alert wins
-over an unknown tenant because the alert is what the job exists to raise.
+The command's exit code is decided from `alerting` (any tenant at warning or exceeded: 3, so
+that a scheduled job can alert) and `unknown` (a tenant whose project cannot be told apart:
+1 when nothing alerts); see `controller.cli.cmd_usage.exit_code` and docs/usage.md.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ _STYLES = {
     Status.EXCEEDED: "bold red",
     Status.UNKNOWN: "magenta",
 }
-_WIDE = 240  # off a terminal, never wrap: the table keeps its natural width
+_WIDE = 240  # wide enough that the table always keeps its natural width
 
 
 def status_cell(usage: MetricUsage) -> str:
@@ -170,11 +170,13 @@ def render_table(report: UsageReport, *, color: bool) -> str:
 
 
 def _console(color: bool) -> Console:
+    # Rendered into a string, so rich cannot see the terminal: give it room, so that columns
+    # keep their natural width instead of being cut (a narrow terminal wraps lines instead).
     return Console(
         file=io.StringIO(),
         force_terminal=color,
         color_system="standard" if color else None,
-        width=None if color else _WIDE,
+        width=_WIDE,
         highlight=False,
     )
 
