@@ -135,3 +135,19 @@ def test_an_invalid_fleet_stops_before_any_call(
     err = capsys.readouterr().err
     assert "tenants/broken.yaml" in err
     assert not (fleet_dir / ".tenantctl").exists()
+
+
+def test_a_neon_error_is_one_line_and_exit_1_without_the_key(
+    fleet_dir: Path,
+    emulator_server: EmulatorProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("NEON_API_HOST", emulator_server.base_url)
+    monkeypatch.setenv("NEON_API_KEY", "napi_not-the-right-key")
+    assert main(["usage", "--dir", str(fleet_dir)]) == EXIT_ERROR
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("tenantctl: error: Neon API: GET /projects -> 401")
+    assert "Traceback" not in err
+    assert "napi_not-the-right-key" not in err
