@@ -28,7 +28,7 @@ from controller.cli.common import (
 )
 from controller.cli.connection import Connection, connect
 from controller.cli.fleet_loading import checked_targets, load_valid_fleet
-from controller.cli.reconcile_args import neon_client, stdout_is_tty
+from controller.cli.reconcile_args import add_emulator_argument, neon_client, stdout_is_tty
 from controller.logs import configure_logging
 from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.from_spec import desired_fleet
@@ -83,6 +83,7 @@ def register(subparsers: Any) -> None:
         choices=("daily",),
         help="with --tenant: each metric per day over the billing period (chart, or JSON/CSV)",
     )
+    add_emulator_argument(parser)
     parser.add_argument(
         "--refresh",
         action="store_true",
@@ -106,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(level=30)
     fleet = load_valid_fleet(args.fleet_dir)
     scope = tenants_in_scope(fleet, args)
-    return execute(args, fleet, scope, connect(args.fleet_dir), local_clock=utc_now)
+    connection = connect(args.fleet_dir, emulator_flag=args.emulator)
+    return execute(args, fleet, scope, connection, local_clock=utc_now)
 
 
 def tenants_in_scope(fleet: DesiredFleet, args: argparse.Namespace) -> list[str]:
@@ -136,7 +138,9 @@ def execute(
     *,
     local_clock: LocalClock,
 ) -> int:
-    """Read (or reuse) the readings of `scope`, print the report, and return the exit code."""
+    """Read (or reuse) the readings of `scope`, print the report, and return the exit code.
+
+    The connection is closed before returning."""
     settings = connection.settings
     desired = desired_fleet(fleet, org_id=settings.org_id)
     identities = {
@@ -155,7 +159,12 @@ def execute(
     async def read(tenant_ids: list[str]) -> dict[str, TenantReading]:
         return await read_from_neon(connection, desired, tenant_ids, local_clock)
 
-    readings, cached = asyncio.run(cached_readings(cache, identities, read, refresh=args.refresh))
+    try:
+        readings, cached = asyncio.run(
+            cached_readings(cache, identities, read, refresh=args.refresh)
+        )
+    finally:
+        connection.close()  # even when the cache spared every call
     target = connection.target.describe()
     report = build_report(fleet, readings, args.warn_at, target=target, cached=cached)
     print(render(report, args.format, history=bool(args.history)), end="")
@@ -171,7 +180,10 @@ async def read_from_neon(
     """Read Neon through the connection's transport, recording Neon's clock on the way."""
     clock = ServerClock(local_clock)
     inner = connection.transport or network_transport(connection.settings)
-    recording = dataclasses.replace(connection, transport=DateRecordingTransport(inner, clock))
+    # `neon_client` closes the connection it is given; `execute` closes the original instead.
+    recording = dataclasses.replace(
+        connection, transport=DateRecordingTransport(inner, clock), closer=None
+    )
     async with neon_client(recording) as client:
         return await UsageReader(client, clock).read(desired, tenant_ids)
 

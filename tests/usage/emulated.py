@@ -92,6 +92,7 @@ class Emulated:
     wrap: TransportWrapper
     local_clock: LocalClock
     projects: dict[str, str] = field(default_factory=dict)  # tenant id -> project id
+    closed: int = 0  # how many times a connection given to `usage` was closed
 
     @property
     def settings(self) -> NeonSettings:
@@ -151,6 +152,7 @@ class Emulated:
             self.settings,
             self.transport(server_date=server_date, history=history),
             PlanTarget(host=HOST),
+            closer=self._count_close,
         )
         out = StringIO()
         with redirect_stdout(out):
@@ -158,6 +160,9 @@ class Emulated:
                 args, fleet, tenants_in_scope(fleet, args), connection, local_clock=self.local_clock
             )
         return code, out.getvalue()
+
+    def _count_close(self) -> None:
+        self.closed += 1
 
     def usage_json(self, *argv: str, **options: bool) -> tuple[int, dict[str, Any]]:
         code, text = self.usage("--format", "json", *argv, **options)

@@ -90,6 +90,16 @@ def test_usage_on_the_embedded_emulator_after_apply(
     assert list((fleet_dir / ".tenantctl").glob("usage-cache-*.json"))
 
 
+def test_emulator_flag_uses_the_embedded_emulator_whatever_the_environment(
+    fleet_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NEON_API_KEY", "napi_a-real-looking-key")
+    assert main(["usage", "--dir", str(fleet_dir), "--emulator", "--target", "half"]) == EXIT_OK
+    out, _ = capsys.readouterr()
+    assert "embedded Neon emulator" in out.splitlines()[0]
+    assert "no project yet" in out  # nothing was applied to the embedded emulator
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -174,6 +174,7 @@ def test_no_second_call_to_neon_within_15_minutes(june_18: Emulated) -> None:
     june_18.local_clock.advance(minutes=1)
     june_18.usage_json()
     assert june_18.stats()["total"] == calls + 10
+    assert june_18.closed == 3  # the connection is released even when the cache answered
 
 
 def test_the_daily_history_of_one_tenant(june_18: Emulated) -> None:
