@@ -101,7 +101,7 @@ class NeonClient:
             follow_redirects=False,
         )
         limiter = limiters.limiter_for(
-            settings.host, settings.api_key, RateLimits.from_settings(settings)
+            settings.host, settings.api_key, RateLimits.from_settings(settings), clock=clock
         )
         self._session = NeonSession(
             settings, self._http, limiter, clock=clock, sleep=sleep, draw=rng

@@ -21,8 +21,9 @@ factor. The rate then recovers linearly by `rate_recovery_per_minute` of full sp
 without a new 429.
 
 One limiter per (host, API key) is shared by every client in the process through a registry keyed
-on a SHA-256 fingerprint, never on the key itself. Clients that share a key but configure
-different limits share the stricter of the two.
+on a SHA-256 fingerprint, never on the key itself (and on the clock: a client with an injected
+test clock lives in its own time). Clients that share a key but configure different limits share
+the stricter of the two.
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from controller.neon.settings import NeonSettings
 
+Clock = Callable[[], float]
 ACCOUNT_BUCKET = "account"
 CONSUMPTION_BUCKET = "consumption"
 
@@ -193,25 +196,32 @@ def key_fingerprint(host: str, api_key: str) -> str:
 
 
 class RateLimiterRegistry:
-    """Hands out one RateLimiter per (host, API key); keyed on a fingerprint, never the key."""
+    """Hands out one RateLimiter per (host, API key, clock); keyed on a fingerprint, never the key.
+
+    The clock is part of the key because a limiter's state is kept in its clock's time: every
+    production client uses `time.monotonic` and so shares one limiter per key, while a client
+    given its own (test) clock lives in its own time and gets a limiter of its own.
+    """
 
     def __init__(self) -> None:
-        self._limiters: dict[str, RateLimiter] = {}
+        self._limiters: dict[tuple[str, Clock], RateLimiter] = {}
         self._lock = threading.Lock()
 
-    def limiter_for(self, host: str, api_key: str, limits: RateLimits) -> RateLimiter:
-        fingerprint = key_fingerprint(host, api_key)
+    def limiter_for(
+        self, host: str, api_key: str, limits: RateLimits, *, clock: Clock = time.monotonic
+    ) -> RateLimiter:
+        key = (key_fingerprint(host, api_key), clock)
         with self._lock:
-            limiter = self._limiters.get(fingerprint)
+            limiter = self._limiters.get(key)
             if limiter is None:
-                limiter = self._limiters[fingerprint] = RateLimiter(limits)
+                limiter = self._limiters[key] = RateLimiter(limits)
                 return limiter
         limiter.adopt_stricter(limits)
         return limiter
 
     def fingerprints(self) -> frozenset[str]:
         with self._lock:
-            return frozenset(self._limiters)
+            return frozenset(fingerprint for fingerprint, _ in self._limiters)
 
 
 SHARED_LIMITERS = RateLimiterRegistry()

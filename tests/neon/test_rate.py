@@ -104,7 +104,7 @@ async def test_the_client_slows_down_when_429s_still_arrive(
     assert 1 <= rate_limited <= 20  # a handful, each retried: every read still succeeded
     assert status_count(stats, 200) + status_count(stats, 201) == 2002
     limiter = registry.limiter_for(
-        emulator.base_url, emulator.api_key, RateLimits.from_settings(settings)
+        emulator.base_url, emulator.api_key, RateLimits.from_settings(settings), clock=clock
     )
     assert limiter.speed_factor(now=clock(), bucket=ACCOUNT_BUCKET) < 1.0
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from controller.neon import NeonClient, NeonSettings
 from controller.neon.ratelimit import (
     ACCOUNT_BUCKET,
     CONSUMPTION_BUCKET,
@@ -121,6 +122,27 @@ def test_one_limiter_per_host_and_key_keyed_by_fingerprint() -> None:
     fingerprints = registry.fingerprints()
     assert key_fingerprint("https://neon.test/api/v2", key) in fingerprints
     assert all(key not in fingerprint for fingerprint in fingerprints)
+
+
+def test_a_client_on_its_own_clock_gets_its_own_limiter() -> None:
+    registry = RateLimiterRegistry()
+    production = registry.limiter_for("h", "k", limits())
+    assert registry.limiter_for("h", "k", limits()) is production  # time.monotonic by default
+    assert registry.limiter_for("h", "k", limits(), clock=lambda: 0.0) is not production
+
+
+@pytest.mark.anyio
+async def test_clients_of_one_key_share_one_limiter() -> None:
+    registry = RateLimiterRegistry()
+    key, other = "napi_sharedkey000000000000000000000", "napi_otherkey0000000000000000000000"
+    first = NeonClient(NeonSettings(api_key=key), limiters=registry)
+    second = NeonClient(NeonSettings(api_key=key, requests_per_minute=60), limiters=registry)
+    third = NeonClient(NeonSettings(api_key=other), limiters=registry)
+    for client in (first, second, third):
+        await client.aclose()
+    assert len(registry.fingerprints()) == 2
+    shared = registry.limiter_for("https://console.neon.tech/api/v2", key, limits())
+    assert shared.limits.requests_per_minute == 60  # the stricter of the two clients
 
 
 def test_clients_sharing_a_key_share_the_stricter_budget() -> None:

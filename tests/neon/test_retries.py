@@ -220,7 +220,7 @@ async def test_a_429_slows_the_shared_limiter(neon: ScriptedNeon, clock: FakeClo
     async with make_client(neon.transport(), clock, limiters=registry) as client:
         await client.get_project("tenant-acme-1")
     limits = RateLimits.from_settings(client.settings)
-    limiter = registry.limiter_for(BASE_URL, client.settings.api_key, limits)
+    limiter = registry.limiter_for(BASE_URL, client.settings.api_key, limits, clock=clock)
     # halved by the 429, then regaining 0.1 of full speed per minute since
     expected = 0.5 + limits.recovery_per_minute * sum(clock.sleeps) / 60
     assert limiter.speed_factor(now=clock(), bucket=ACCOUNT_BUCKET) == pytest.approx(expected)
