@@ -67,6 +67,7 @@ class UsageReader:
             for tid in tenant_ids
             if (match := matching.tenants[tid]).project is not None and match.conflict is None
         }
+        await self._read_branches(set(found.values()))  # storage sizes of every project read
         projects = await self._each(found.values(), self._client.get_project)
         now, clock = self._clock.now()
         histories = await self._histories(list(projects.values()), now)
@@ -92,13 +93,18 @@ class UsageReader:
             wanted = _projects_of(matching, tenant_ids)
             if any(matching.tenants[tid].project is None for tid in tenant_ids):
                 wanted |= {p.project_id for p in matching.unclaimed}
-            unread = wanted - self._branches.keys()
-            if not unread:
+            if not await self._read_branches(wanted):
                 break
-            self._branches.update(await self._each(unread, self._client.list_branches))
             marks = {pid: mark_of(branches) for pid, branches in self._branches.items()}
             matching = match_fleet(desired, ObservedFleet(projects=observed.projects, marks=marks))
         return matching
+
+    async def _read_branches(self, project_ids: set[str]) -> bool:
+        """Read the branch lists not read yet; False when there were none to read."""
+        unread = project_ids - self._branches.keys()
+        if unread:
+            self._branches.update(await self._each(unread, self._client.list_branches))
+        return bool(unread)
 
     async def _histories(self, projects: list[Project], now: datetime) -> dict[str, History]:
         """Daily history of every project from the day before its period to today."""
