@@ -147,14 +147,17 @@ class NeonClient:
             params.append(("recoverable", "true"))
 
         async def fetch(cursor: str | None) -> Page[ProjectListItem]:
-            page = await self._get(routes.LIST_PROJECTS, {}, ProjectsPage, params, cursor)
+            query = [*params, ("cursor", cursor)] if cursor else params
+            reply = await self._session.send(routes.LIST_PROJECTS, "/projects", params=query)
+            page = reply.parse(ProjectsPage)
             if page.unavailable_project_ids:
                 raise IncompleteListError(
                     f"Neon could not list {len(page.unavailable_project_ids)} project(s) in time;"
                     " the list is partial",
-                    method="GET",
-                    path=routes.LIST_PROJECTS.template,
-                    status=200,
+                    method=reply.method,
+                    path=reply.path,
+                    status=reply.status,
+                    request_id=reply.request_id,
                 )
             return page.projects, page.pagination.cursor if page.pagination else None
 
@@ -371,7 +374,7 @@ def _create_outcome_unknown(
     )
     cause = type(error.__cause__).__name__ if error.__cause__ else "no response"
     return CreateOutcomeUnknownError(
-        f"the create was sent but its response was lost ({cause}). {advice}",
+        f"the create was sent but no usable answer came back ({cause}). {advice}",
         project_name=name,
         method=error.method,
         path=error.path,

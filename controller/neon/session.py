@@ -238,8 +238,8 @@ class NeonSession:
             "neon_outcome_unknown", route=route.name, path=path, error=type(error).__name__
         )
         return OutcomeUnknownError(
-            f"sent, but the response was lost ({error.args[0]}); Neon may or may not have acted."
-            " Observe the resource before retrying: this request is not re-sent",
+            f"sent, but no usable answer came back ({error.args[0]}); Neon may or may not have"
+            " acted. Observe the resource before retrying: this request is not re-sent",
             method=route.method,
             path=path,
             status=error.status,

@@ -82,8 +82,14 @@ async def test_a_partial_project_list_is_an_error(neon: ScriptedNeon, clock: Fak
     }
     neon.on("GET", "/projects", ok(body))
     async with make_client(neon.transport(), clock) as client:
-        with pytest.raises(IncompleteListError, match="could not list 1 project"):
+        with pytest.raises(IncompleteListError, match="could not list 1 project") as caught:
             await client.list_projects()
+    assert (caught.value.method, caught.value.path, caught.value.status) == (
+        "GET",
+        "/projects",
+        200,
+    )
+    assert caught.value.request_id == neon.requests[0].headers["X-Request-ID"]
 
 
 async def test_collect_pages_follows_cursors_until_a_short_page() -> None:
