@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from email.utils import formatdate
 from typing import Any
 
 from starlette.requests import Request
@@ -117,6 +118,8 @@ class NeonApi:
         self._emulator.stats.record(method, label, status)
         response = _encode(status, payload)
         response.headers["X-Neon-Ret-Request-Id"] = ids.request_id()
+        # Neon's responses carry its clock in `Date`; ours is the emulator's (advanceable) clock.
+        response.headers["Date"] = formatdate(self._emulator.clock.now(), usegmt=True)
         if drop:
             self._emulator.stats.dropped_after_commit += 1
             await send(

@@ -93,7 +93,9 @@ def serve(config: EmulatorConfig, host: str = "127.0.0.1", port: int = 4010) -> 
         app.emulator.close()
         raise
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
-    uvicorn_config = uvicorn.Config(app, lifespan="off", access_log=False, log_level="warning")
+    uvicorn_config = uvicorn.Config(
+        app, lifespan="off", access_log=False, log_level="warning", date_header=False
+    )
     try:
         asyncio.run(_run(_Server(uvicorn_config), sock, host))
     finally:

@@ -5,8 +5,8 @@ history, its quota enforcement) after time passes and consumption is added, thro
 code path as the command (`cmd_usage.execute`), with every Neon call checked against the
 contract. Projects are created the real way: plan + apply through the Neon client.
 
-The in-process emulator sends no `Date` header, which real Neon always sends; `NeonDate` adds
-one from the emulator's own clock, standing in for Neon's so that "now" is the server's time.
+The emulator's `Date` header carries its own (advanceable) clock, as Neon's carries Neon's, so
+"now" is the server's time; `WithoutServerDate` removes it to show the local-clock fallback.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import shutil
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import datetime
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -56,17 +55,15 @@ class EmulatorTime:
         return self.now
 
 
-class NeonDate(httpx.AsyncBaseTransport):
-    """Adds the `Date` header Neon sends, from the emulator's clock (see the module docstring)."""
+class WithoutServerDate(httpx.AsyncBaseTransport):
+    """A Neon that sends no `Date` header, to show the fallback to the local clock."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, emulator: InProcessEmulator) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self._inner = inner
-        self._emulator = emulator
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self._inner.handle_async_request(request)
-        now = datetime.fromtimestamp(self._emulator.app.emulator.clock.now(), UTC)
-        response.headers["Date"] = format_datetime(now, usegmt=True)
+        del response.headers["Date"]
         return response
 
 
@@ -111,8 +108,8 @@ class Emulated:
         self, *, server_date: bool = True, history: bool = True
     ) -> httpx.AsyncBaseTransport:
         inner: httpx.AsyncBaseTransport = self.emulator.transport()
-        if server_date:
-            inner = NeonDate(inner, self.emulator)
+        if not server_date:
+            inner = WithoutServerDate(inner)
         if not history:
             inner = ConsumptionForbidden(inner)
         return self.wrap(inner)
