@@ -12,14 +12,24 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from controller import __version__
 from controller.cli.common import EXIT_ERROR, CommandError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on bad flags; here 2 means "changes present" (`plan
+    --detailed-exitcode`), so a usage error exits 1 like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every command module registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tenantctl",
         description=(
             "Declarative project-per-tenant controller for Neon: pricing plans and tenants in "

@@ -16,7 +16,7 @@ from typing import Any
 
 from controller.cli.common import CommandError, add_fleet_dir_argument
 from controller.cli.connection import Connection, connect
-from controller.cli.fleet_loading import load_valid_fleet
+from controller.cli.fleet_loading import require_valid_fleet
 from controller.cli.reconcile_args import neon_client
 from controller.cli.tenant_file import replace_atomically, with_project_id
 from controller.logs import configure_logging
@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     configure_logging(level=30)
-    fleet = load_valid_fleet(args.fleet_dir)
+    fleet = require_valid_fleet(args.fleet_dir)
     tenant = fleet.tenants.get(args.tenant)
     if tenant is None:
         raise CommandError(f"no tenant {args.tenant!r} in {args.fleet_dir / 'tenants'}")

@@ -12,7 +12,7 @@ from typing import Any
 
 from controller.cli.common import EXIT_ERROR, EXIT_OK, CommandError, add_fleet_dir_argument
 from controller.cli.connection import Connection, connect
-from controller.cli.fleet_loading import checked_targets, load_valid_fleet
+from controller.cli.fleet_loading import checked_targets, require_valid_fleet
 from controller.cli.reconcile_args import (
     add_delete_arguments,
     add_emulator_argument,
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 async def _plan_and_apply(
     args: argparse.Namespace, connection: Connection, options: ApplyOptions
 ) -> ApplyReport | None:
-    fleet = load_valid_fleet(args.fleet_dir)
+    fleet = require_valid_fleet(args.fleet_dir)
     plan_options = PlanOptions(
         allow_delete=args.allow_delete,
         max_deletes=args.max_deletes,

@@ -12,7 +12,7 @@ from typing import Any
 
 from controller.cli.common import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, add_fleet_dir_argument
 from controller.cli.connection import connect
-from controller.cli.fleet_loading import checked_targets, load_valid_fleet
+from controller.cli.fleet_loading import checked_targets, require_valid_fleet
 from controller.cli.reconcile_args import (
     add_delete_arguments,
     add_emulator_argument,
@@ -58,7 +58,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     configure_logging(level=30)
-    fleet = load_valid_fleet(args.fleet_dir)
+    fleet = require_valid_fleet(args.fleet_dir)
     options = PlanOptions(
         allow_delete=args.allow_delete,
         max_deletes=args.max_deletes,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from controller.cli.cmd_validate import require_valid_fleet
 from controller.cli.common import EXIT_OK, CommandError, add_fleet_dir_argument
+from controller.cli.fleet_loading import require_valid_fleet
 from controller.spec import DesiredFleet, ResolvedTenant
 from controller.spec.display import settings_rows, tenant_document
 from controller.spec.issues import did_you_mean, printable

@@ -27,7 +27,7 @@ from controller.cli.common import (
     add_fleet_dir_argument,
 )
 from controller.cli.connection import Connection, connect
-from controller.cli.fleet_loading import checked_targets, load_valid_fleet
+from controller.cli.fleet_loading import checked_targets, require_valid_fleet
 from controller.cli.reconcile_args import add_emulator_argument, neon_client, stdout_is_tty
 from controller.logs import configure_logging
 from controller.reconcile.desired import DesiredFleetState
@@ -105,7 +105,7 @@ def warn_at_percent(text: str) -> Fraction:
 
 def run(args: argparse.Namespace) -> int:
     configure_logging(level=30)
-    fleet = load_valid_fleet(args.fleet_dir)
+    fleet = require_valid_fleet(args.fleet_dir)
     scope = tenants_in_scope(fleet, args)
     connection = connect(args.fleet_dir, emulator_flag=args.emulator)
     return execute(args, fleet, scope, connection, local_clock=utc_now)

@@ -7,12 +7,11 @@ stderr; the exit code is 0 when the fleet is valid and 1 otherwise. Nothing cont
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
-from pathlib import Path
 
-from controller.cli.common import EXIT_ERROR, EXIT_OK, CommandError, add_fleet_dir_argument
-from controller.spec import DesiredFleet, FleetLoadResult, load_fleet
+from controller.cli.common import EXIT_ERROR, EXIT_OK, add_fleet_dir_argument
+from controller.cli.fleet_loading import count, error_summary, print_warnings
+from controller.spec import DesiredFleet, load_fleet
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Validate the fleet in `args.fleet_dir`."""
     result = load_fleet(args.fleet_dir)
-    _print_warnings(result)
+    print_warnings(result)
     if result.fleet is None:
         for error in result.errors:
             print(error)
@@ -43,38 +42,12 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def require_valid_fleet(fleet_dir: Path) -> DesiredFleet:
-    """For commands that need the fleet: errors go to stderr and the command fails (exit 1)."""
-    result = load_fleet(fleet_dir)
-    _print_warnings(result)
-    if result.fleet is None:
-        for error in result.errors:
-            print(error, file=sys.stderr)
-        raise CommandError(f"{error_summary(result)}; run `tenantctl validate` for details")
-    return result.fleet
-
-
-def error_summary(result: FleetLoadResult) -> str:
-    """`3 errors in 2 files`."""
-    files = len({error.path for error in result.errors})
-    return f"{_count(len(result.errors), 'error')} in {_count(files, 'file')}"
-
-
 def summary(fleet: DesiredFleet) -> str:
     """`fleet 'example' is valid: 3 plans, 7 tenants (6 active, 1 suspended)`."""
     states = Counter(tenant.state.value for tenant in fleet.tenants.values())
-    by_state = ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
+    by_state = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
     detail = f" ({by_state})" if by_state else ""
     return (
-        f"fleet '{fleet.settings.fleet}' is valid: {_count(len(fleet.plans), 'plan')}, "
-        f"{_count(len(fleet.tenants), 'tenant')}{detail}"
+        f"fleet '{fleet.settings.fleet}' is valid: {count(len(fleet.plans), 'plan')}, "
+        f"{count(len(fleet.tenants), 'tenant')}{detail}"
     )
-
-
-def _print_warnings(result: FleetLoadResult) -> None:
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"

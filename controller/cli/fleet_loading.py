@@ -1,6 +1,6 @@
 """Load and validate the fleet before anything talks to an API.
 
-Every command that reaches Neon starts here: an invalid fleet stops the command with every
+Every command that needs the fleet starts here: an invalid fleet stops the command with every
 error listed (`path:line:column: message`) and nothing sent anywhere.
 """
 
@@ -11,27 +11,34 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from controller.cli.common import CommandError
-from controller.spec import load_fleet
+from controller.spec import DesiredFleet, FleetLoadResult, load_fleet
 from controller.spec.issues import did_you_mean
-from controller.spec.model import DesiredFleet
 
 
-def load_valid_fleet(fleet_dir: Path) -> DesiredFleet:
-    """The validated fleet; errors are printed to stderr and the command fails with exit 1."""
-    if not fleet_dir.is_dir():
-        raise CommandError(f"fleet directory {fleet_dir} does not exist")
+def require_valid_fleet(fleet_dir: Path) -> DesiredFleet:
+    """The validated fleet; errors go to stderr and the command fails (exit 1)."""
     result = load_fleet(fleet_dir)
+    print_warnings(result)
+    if result.fleet is None:
+        for error in result.errors:
+            print(error, file=sys.stderr)
+        raise CommandError(f"{error_summary(result)}; run `tenantctl validate` for details")
+    return result.fleet
+
+
+def print_warnings(result: FleetLoadResult) -> None:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if result.errors or result.fleet is None:
-        for error in result.errors:
-            print(str(error), file=sys.stderr)
-        count = len(result.errors)
-        raise CommandError(
-            f"the fleet in {fleet_dir} has {count} error{'s' if count != 1 else ''}; "
-            "nothing was sent to Neon"
-        )
-    return result.fleet
+
+
+def error_summary(result: FleetLoadResult) -> str:
+    """`3 errors in 2 files`."""
+    files = len({error.path for error in result.errors})
+    return f"{count(len(result.errors), 'error')} in {count(files, 'file')}"
+
+
+def count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def checked_targets(fleet: DesiredFleet, targets: Sequence[str] | None) -> frozenset[str] | None:

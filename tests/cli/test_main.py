@@ -1,0 +1,37 @@
+"""The command-line front: help, usage errors and their exit codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from controller.cli import main
+
+
+def test_a_bad_flag_exits_1_not_2_which_means_changes_present(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["plan", "--detailed-exitcode", "--no-such-flag"])
+    assert exited.value.code == 1
+    assert "tenantctl: error: unrecognized arguments: --no-such-flag" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["plan", "--format", "xml"])
+    assert exited.value.code == 1
+    assert "tenantctl plan: error: argument --format: invalid choice: 'xml'" in (
+        capsys.readouterr().err
+    )
+
+
+def test_no_command_prints_help_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 1
+    err = capsys.readouterr().err
+    for command in ("validate", "show", "schema", "plan", "apply", "adopt", "usage", "emulator"):
+        assert command in err
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("validate", "show", "schema", "plan", "apply", "adopt", "usage", "emulator"):
+        with pytest.raises(SystemExit) as exited:
+            main([command, "--help"])
+        assert exited.value.code == 0
+        assert f"usage: tenantctl {command}" in capsys.readouterr().out
