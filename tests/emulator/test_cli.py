@@ -58,7 +58,7 @@ def test_bad_flags_are_usage_errors(
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["emulator", flag, value])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     assert reason in capsys.readouterr().err
 
 

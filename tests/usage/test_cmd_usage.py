@@ -133,7 +133,7 @@ def test_warn_at_must_be_a_percentage(
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["usage", "--dir", str(fleet_dir), "--warn-at", value])
-    assert exit_info.value.code == 2  # argparse's code for a bad flag, as for every command
+X
     assert "--warn-at" in capsys.readouterr().err
 
 
