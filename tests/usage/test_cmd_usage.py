@@ -133,7 +133,7 @@ def test_warn_at_must_be_a_percentage(
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["usage", "--dir", str(fleet_dir), "--warn-at", value])
-X
+    assert exit_info.value.code == 1  # a usage error, as for every command (2 = changes)
     assert "--warn-at" in capsys.readouterr().err
 
 
