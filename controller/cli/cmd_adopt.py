@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -41,7 +42,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    configure_logging(level=30)
+    configure_logging(level=logging.WARNING)
     fleet = require_valid_fleet(args.fleet_dir)
     tenant = fleet.tenants.get(args.tenant)
     if tenant is None:

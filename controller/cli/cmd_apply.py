@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,7 +53,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    configure_logging(level=20)
+    # A terminal gets a progress bar; elsewhere each tenant's outcome is a structured log line.
+    configure_logging(level=logging.WARNING if sys.stderr.isatty() else logging.INFO)
     connection = connect(args.fleet_dir, for_apply=True, emulator_flag=args.emulator)
     options = ApplyOptions(
         allow_delete=args.allow_delete,

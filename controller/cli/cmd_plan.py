@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -57,7 +58,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    configure_logging(level=30)
+    configure_logging(level=logging.WARNING)
     fleet = require_valid_fleet(args.fleet_dir)
     options = PlanOptions(
         allow_delete=args.allow_delete,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -59,7 +60,8 @@ def _non_negative(text: str) -> int:
 
 
 def stdout_is_tty() -> bool:
-    return sys.stdout.isatty()
+    """Whether to colour stdout: on a terminal, unless NO_COLOR is set (no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 @asynccontextmanager
