@@ -12,10 +12,10 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -32,7 +32,7 @@ from controller.cli.reconcile_args import add_emulator_argument, neon_client, st
 from controller.logs import configure_logging
 from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.from_spec import desired_fleet
-from controller.spec.issues import did_you_mean
+from controller.spec.issues import did_you_mean, printable
 from controller.spec.model import DesiredFleet, TenantState
 from controller.usage.cache import UsageCache, cache_path, cached_readings, tenant_identity
 from controller.usage.chart import render_chart, render_chart_markdown
@@ -51,6 +51,7 @@ from controller.usage.table import render_markdown, render_table
 
 FORMATS = ("table", "json", "csv", "markdown")
 DEFAULT_WARN_AT = "80"
+_PERCENT = re.compile(r"[0-9]{1,3}(\.[0-9]{1,4})?")
 
 
 def register(subparsers: Any) -> None:
@@ -93,14 +94,19 @@ def register(subparsers: Any) -> None:
 
 
 def warn_at_percent(text: str) -> Fraction:
-    """A percentage in (0, 100], exactly as written (`80`, `82.5`)."""
-    try:
-        value = Decimal(text.strip().removesuffix("%"))
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value.is_finite() or not 0 < value <= 100:
+    """A percentage in (0, 100], exactly as written (`80`, `82.5`, `80%`).
+
+    Plain decimal notation only, with a few decimals: `1e-99999999` would make an exact
+    fraction with a hundred-million-digit denominator, and nobody alerts at such a share."""
+    written = text.strip().removesuffix("%")
+    if not _PERCENT.fullmatch(written):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a percentage such as 80 or 82.5 (at most 4 decimals)"
+        )
+    value = Fraction(written)
+    if not 0 < value <= 100:
         raise argparse.ArgumentTypeError(f"{text!r} is not a percentage above 0 and up to 100")
-    return Fraction(value)
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,7 +126,8 @@ def tenants_in_scope(fleet: DesiredFleet, args: argparse.Namespace) -> list[str]
     if args.tenant:
         if args.tenant not in fleet.tenants:
             hint = did_you_mean(args.tenant, list(fleet.tenants))
-            raise CommandError(f"--tenant {args.tenant}: no such tenant in tenants/{hint}")
+            shown = printable(args.tenant)
+            raise CommandError(f"--tenant {shown}: no such tenant in tenants/{hint}")
         chosen = [args.tenant]
     else:
         chosen = sorted(checked_targets(fleet, args.target) or fleet.tenants)
@@ -209,7 +216,9 @@ def exit_code(report: UsageReport) -> int:
     """3 on any warning or exceeded tenant, else 1 if some tenant's usage is unknown, else 0."""
     for tenant in report.unknown:
         why = "; ".join(tenant.notes) or "its project could not be identified"
-        print(f"tenantctl: usage of {tenant.tenant_id} is unknown: {why}", file=sys.stderr)
+        print(
+            f"tenantctl: usage of {tenant.tenant_id} is unknown: {printable(why)}", file=sys.stderr
+        )
     if report.alerting:
         return EXIT_USAGE_ALERT
     return EXIT_ERROR if report.unknown else EXIT_OK

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from controller.cli import main
+from controller.cli.cmd_usage import warn_at_percent
 from controller.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE_ALERT
 from tests.support.emulator_process import EmulatorProcess
 from tests.usage.emulated import FLEET
@@ -127,14 +129,38 @@ def test_a_deleted_tenant_has_no_usage_to_show(
     assert "spare has state `deleted`" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("value", ["0", "100.5", "-3", "eighty", "nan"])
+@pytest.mark.parametrize(
+    "value", ["0", "100.5", "-3", "eighty", "nan", "inf", "1e2", "80.00001", "1e-99999999"]
+)
 def test_warn_at_must_be_a_percentage(
     fleet_dir: Path, capsys: pytest.CaptureFixture[str], value: str
 ) -> None:
+    # `1e-99999999` once became an exact fraction with a 10**99999999 denominator: a hang.
     with pytest.raises(SystemExit) as exit_info:
         main(["usage", "--dir", str(fleet_dir), "--warn-at", value])
     assert exit_info.value.code == 1  # a usage error, as for every command (2 = changes)
-    assert "--warn-at" in capsys.readouterr().err
+    assert f"--warn-at: {value!r} is not a percentage" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "percent"),
+    [
+        ("80", Fraction(80)),
+        ("82.5", Fraction(165, 2)),
+        ("90%", Fraction(90)),
+        ("100", Fraction(100)),
+    ],
+)
+def test_warn_at_is_read_exactly(value: str, percent: Fraction) -> None:
+    assert warn_at_percent(value) == percent
+
+
+def test_a_tenant_name_is_escaped_in_the_error(
+    fleet_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["usage", "--dir", str(fleet_dir), "--tenant", "x\x1b[2J", "--history", "daily"]
+    assert main(argv) == EXIT_ERROR
+    assert "--tenant x\\x1b[2J: no such tenant" in capsys.readouterr().err
 
 
 def test_an_invalid_fleet_stops_before_any_call(
