@@ -10,7 +10,7 @@ from __future__ import annotations
 from controller.emulator.engine import Session
 from controller.emulator.errors import bad_request, not_found
 from controller.emulator.routing import JSON, ApiRequest, Reply
-from controller.emulator.timeutil import iso_micro, parse_rfc3339
+from controller.emulator.timeutil import iso_micro, micros, parse_rfc3339
 from controller.emulator.views import operation_view
 
 DEFAULT_LIMIT = 10
@@ -29,7 +29,7 @@ def list_operations(session: Session, request: ApiRequest) -> Reply:
                 'invalid request: query parameter "cursor": not an operations cursor'
             ) from None
         # Cursors carry microseconds; compare at that precision.
-        operations = [op for op in operations if round(op.created_at, 6) < round(before, 6)]
+        operations = [op for op in operations if micros(op.created_at) < micros(before)]
     page = operations[:limit]
     body: JSON = {"operations": [operation_view(op, project.id, session.now) for op in page]}
     if page:

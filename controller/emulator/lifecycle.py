@@ -23,11 +23,10 @@ from controller.emulator.state import (
     OperationRecord,
     ProjectRecord,
 )
-from controller.emulator.timeutil import next_month_start
+from controller.emulator.timeutil import micros, next_month_start
 from controller.emulator.usage import exceeded_quotas, next_quota_crossing
 
 _MAX_STEPS = 100_000  # a safety net: a settle needs one step per due change
-_TICK = 1e-6  # operations created in one instant still get distinct, ordered timestamps
 
 
 @dataclass(frozen=True)
@@ -54,9 +53,13 @@ def schedule(
     The first runs at once and the others wait (`scheduling`), as Neon's create returns
     `create_timeline` running and `start_compute` scheduling. If `failing` is an index, that
     operation fails and the ones after it are cancelled: none of their effects apply.
+
+    Creation times are whole, distinct microseconds (one apart within an instant), the precision
+    of the timestamp cursor the operations list pages by: finer times would make two operations
+    share a cursor value and paging skip one.
     """
-    last = max((op.created_at for op in project.operations), default=now - _TICK)
-    created = max(now, last + _TICK)
+    last = max((micros(op.created_at) for op in project.operations), default=None)
+    created = micros(now) if last is None else max(micros(now), last + 1)
     share = duration / len(specs) if specs else 0.0
     scheduled: list[OperationRecord] = []
     for index, spec in enumerate(specs):
@@ -71,7 +74,7 @@ def schedule(
             action=spec.action,
             branch_id=spec.branch_id,
             endpoint_id=spec.endpoint_id,
-            created_at=created + index * _TICK,
+            created_at=(created + index) / 1_000_000,
             starts_at=starts,
             ends_at=ends,
             outcome=outcome,

@@ -18,6 +18,11 @@ HOUR = 3600.0
 DAY = 86400.0
 
 
+def micros(instant: float) -> int:
+    """Whole microseconds since the epoch: the precision Neon's operation cursors carry."""
+    return round(instant * 1_000_000)
+
+
 def to_datetime(instant: float) -> datetime:
     return datetime.fromtimestamp(instant, UTC)
 

@@ -119,3 +119,20 @@ async def test_operations_list_newest_first_paged_by_timestamp_cursor(neon: Neon
     assert [op["action"] for op in rest["operations"]] == ["start_compute", "create_timeline"]
     everything = {op["id"] for op in first["operations"] + rest["operations"]}
     assert len(everything) == 5
+
+
+@pytest.mark.parametrize("fraction", [0.000002536, 0.000003487, 0.000007608])
+async def test_paging_one_at_a_time_reaches_every_operation_at_sub_microsecond_instants(
+    neon: Neon, fraction: float
+) -> None:
+    neon.clock.advance(fraction)  # a real clock is rarely on a whole microsecond
+    created = await neon.create_project()
+    project_id, endpoint_id = created["project"]["id"], created["endpoints"][0]["id"]
+    for action in ("suspend", "start"):  # all four operations in one instant, 1 µs apart
+        await neon.api.post(f"/projects/{project_id}/endpoints/{endpoint_id}/{action}")
+    seen: list[str] = []
+    params: dict[str, Any] = {"limit": 1}
+    while (page := await neon.get(f"/projects/{project_id}/operations", **params))["operations"]:
+        seen += [op["action"] for op in page["operations"]]
+        params["cursor"] = page["pagination"]["cursor"]
+    assert seen == ["start_compute", "suspend_compute", "start_compute", "create_timeline"]
