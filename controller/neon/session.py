@@ -153,10 +153,8 @@ class NeonSession:
     async def _pause_before_retry(
         self, route: Route, path: str, error: NeonAPIError, attempt: int
     ) -> None:
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            delay = min(retry_after, self._settings.retry_after_max_seconds)
-        else:
+        delay = self._capped(getattr(error, "retry_after", None))
+        if delay is None:
             delay = self._backoff.delay(attempt - 1, self._draw)
         self._log.warning(
             "neon_retry",
@@ -216,7 +214,7 @@ class NeonSession:
                 route.name,
                 consumption=route.consumption,
                 now=self._clock(),
-                retry_after=retry_after,
+                retry_after=self._capped(retry_after),
             )
             self._log.warning(
                 "neon_rate_limited",
@@ -232,6 +230,12 @@ class NeonSession:
             consumption=route.consumption,
             retry_after=retry_after,
         )
+
+    def _capped(self, retry_after: float | None) -> float | None:
+        """Neon's Retry-After, capped by `retry_after_max_seconds` (None when it sent none)."""
+        if retry_after is None:
+            return None
+        return min(retry_after, self._settings.retry_after_max_seconds)
 
     def _outcome_unknown(self, route: Route, path: str, error: NeonAPIError) -> OutcomeUnknownError:
         self._log.error(

@@ -74,6 +74,20 @@ async def test_retry_after_is_capped_by_the_setting(neon: ScriptedNeon, clock: F
     assert clock.sleeps[0] == 30.0
 
 
+async def test_a_long_retry_after_on_a_429_holds_the_shared_limiter_only_up_to_the_cap(
+    neon: ScriptedNeon, clock: FakeClock
+) -> None:
+    neon.on(
+        "GET", PROJECT, error(429, "slow down", {"Retry-After": "3600"}), ok({"project": project()})
+    )
+    async with make_client(neon.transport(), clock, retry_after_max_seconds=30) as client:
+        await client.get_project("tenant-acme-1")
+        await client.get_project("tenant-acme-1")
+    # the retry waited the capped 30 s; the limiter, drained by the 429, did not add an hour
+    assert clock.sleeps[0] == 30.0
+    assert sum(clock.sleeps) < 35.0
+
+
 @pytest.mark.parametrize(
     "failure",
     [
