@@ -23,7 +23,7 @@ from controller.emulator.bodies import (
     parse_body,
 )
 from controller.emulator.engine import RECOVERY_SECONDS, Session
-from controller.emulator.lifecycle import OperationSpec, deactivate, settle
+from controller.emulator.lifecycle import OperationSpec, cancel_unfinished, deactivate, settle
 from controller.emulator.routing import JSON, ApiRequest, Reply
 from controller.emulator.state import (
     BranchRecord,
@@ -231,6 +231,7 @@ def update_project(session: Session, request: ApiRequest) -> Reply:
 
 def delete_project(session: Session, request: ApiRequest) -> Reply:
     project = session.project(request.params["project_id"])
+    cancel_unfinished(project, session.now)
     for endpoint in project.endpoints:
         deactivate(project, endpoint, session.now)
     project.deleted_at = session.now

@@ -98,6 +98,15 @@ def is_locked(project: ProjectRecord, now: float) -> bool:
     return any(op.ends_at > now for op in project.operations)
 
 
+def cancel_unfinished(project: ProjectRecord, now: float) -> None:
+    """Stop the project's work in progress: unfinished operations end `cancelled` at `now`, so
+    none of their effects (a compute starting, for one) happens later."""
+    for operation in project.operations:
+        if operation.ends_at > now:
+            operation.outcome = "cancelled"
+            operation.starts_at, operation.ends_at = min(operation.starts_at, now), now
+
+
 def activate(project: ProjectRecord, endpoint: EndpointRecord, at: float) -> None:
     if endpoint.state == "active":
         return

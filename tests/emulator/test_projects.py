@@ -204,3 +204,19 @@ async def test_deleted_project_cannot_be_recovered_after_seven_days(neon: Neon) 
     await neon.emulator.advance_clock(7 * 86400 + 1)
     assert (await neon.get("/projects", recoverable="true"))["projects"] == []
     assert (await neon.api.post(f"/projects/{project_id}/recover")).status_code == 404
+
+
+async def test_a_deleted_project_does_no_work_while_deleted(neon_factory: NeonFactory) -> None:
+    neon = await neon_factory(operation_seconds=10.0)
+    created = await neon.create_project(name="stopped")
+    project_id = created["project"]["id"]
+    await neon.api.delete(f"/projects/{project_id}")  # its compute has not started yet
+    neon.clock.advance(3600)
+    await neon.api.post(f"/projects/{project_id}/recover")
+    project = (await neon.get(f"/projects/{project_id}"))["project"]
+    assert project["active_time_seconds"] == 0
+    assert "compute_last_active_at" not in project
+    endpoint = (await neon.get(f"/projects/{project_id}/endpoints"))["endpoints"][0]
+    assert endpoint["current_state"] == "idle"
+    operations = (await neon.get(f"/projects/{project_id}/operations"))["operations"]
+    assert [op["status"] for op in operations] == ["cancelled", "cancelled"]
