@@ -10,16 +10,19 @@ A cached reading is reused only for the same tenant identity (fleet, project nam
 project id): editing a tenant's identity reads it again. Tenants without a project are never
 cached, so a tenant created a minute ago shows up at once. The file holds what a reading holds:
 ids, names, numbers and times, no key and no connection string. A file that cannot be read or
-parsed, or was written for another target or format, is ignored with a warning and replaced on
-the next write; failing to write it is a warning too. The cache never fails a run.
+parsed, is not a regular file, or was written for another target or format, is ignored with a
+warning and replaced on the next write; failing to write it is a warning too. The cache never
+fails a run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
@@ -33,6 +36,7 @@ from controller.usage.readings import TenantReading
 CACHE_FORMAT_VERSION = 1
 MAX_AGE = timedelta(minutes=15)
 CACHE_DIR = ".tenantctl"
+MAX_FILE_BYTES = 256 * 1024**2  # ~6 KB a tenant with a month of daily history: ~40,000 tenants
 _log = get_logger("usage_cache")
 
 
@@ -108,11 +112,13 @@ class UsageCache:
 
     def _load(self) -> dict[str, CacheEntry]:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = _read_regular_file(self.path)
         except FileNotFoundError:
             return {}
         except (OSError, UnicodeDecodeError) as error:
             return self._ignored(f"unreadable: {type(error).__name__}")
+        if text is None:
+            return self._ignored(f"not a regular file of at most {MAX_FILE_BYTES} bytes")
         try:
             document = CacheFile.model_validate_json(text)
         except ValidationError as error:
@@ -147,6 +153,26 @@ class UsageCache:
 
     def _not_written(self, error: OSError) -> None:
         _log.warning("usage_cache_not_written", path=str(self.path), error=str(error))
+
+
+def _read_regular_file(path: Path) -> str | None:
+    """The file's text; None for a symlink, a FIFO, a device or an oversized file.
+
+    The fleet directory comes from git, so `.tenantctl/` could hold a symlink to /dev/zero or
+    a FIFO: the cache is opened without following links and without blocking, and must be a
+    regular file no larger than MAX_FILE_BYTES."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW on a symlink
+            return None
+        raise
+    with os.fdopen(descriptor, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            return None
+        return file.read(MAX_FILE_BYTES + 1).decode("utf-8")
 
 
 async def cached_readings(

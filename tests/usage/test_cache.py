@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,23 @@ def test_a_failed_replace_leaves_no_temporary_file_behind(
         cache.store({"acme": acme_reading()}, {"acme": ACME})
     assert [event["event"] for event in logs] == ["usage_cache_ignored", "usage_cache_not_written"]
     assert sorted(p.name for p in cache.path.parent.iterdir()) == [cache.path.name]
+
+
+def test_a_symlink_or_a_fifo_in_place_of_the_file_is_ignored_without_reading_it(
+    tmp_path: Path, local_clock: LocalClock
+) -> None:
+    # The fleet directory comes from git: a link to /dev/zero would be read forever, and a
+    # FIFO without a writer would block the reader.
+    cache = make_cache(tmp_path, local_clock)
+    cache.path.parent.mkdir(parents=True)
+    cache.path.symlink_to("/dev/zero")
+    with capture_logs() as logs:
+        assert cache.fresh({"acme": ACME}) == {}
+    assert [event["reason"] for event in logs] == ["not a regular file of at most 268435456 bytes"]
+    cache.path.unlink()
+    os.mkfifo(cache.path)
+    with capture_logs() as logs:
+        assert cache.fresh({"acme": ACME}) == {}
+    assert logs[0]["reason"].startswith("not a regular file")
+    cache.store({"acme": acme_reading()}, {"acme": ACME})  # replaced by a regular file
+    assert cache.fresh({"acme": ACME}) == {"acme": acme_reading()}
