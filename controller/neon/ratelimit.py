@@ -154,15 +154,14 @@ class RateLimiter:
     def penalize(
         self, route: str, *, consumption: bool, now: float, retry_after: float | None
     ) -> float | None:
-        """Record a 429 on `route`; returns the new account speed factor if it slowed down."""
+        """Record a 429 on `route`; if it slowed down, returns the new speed factor of the
+        route's budget (the consumption bucket for consumption routes, else the account's)."""
         with self._lock:
-            slowed = [
-                bucket.penalize(now, retry_after, self._limits)
-                for bucket in self._buckets_for(route, consumption)
-            ]
+            buckets = self._buckets_for(route, consumption)
+            slowed = [bucket.penalize(now, retry_after, self._limits) for bucket in buckets]
             if not any(slowed):
                 return None
-            return self._buckets[ACCOUNT_BUCKET].current_factor(now, self._limits)
+            return buckets[0].current_factor(now, self._limits)
 
     def speed_factor(self, *, now: float, bucket: str = ACCOUNT_BUCKET) -> float:
         """The current fraction of the configured rate a bucket runs at (1.0 = full speed)."""

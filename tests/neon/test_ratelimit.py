@@ -94,6 +94,14 @@ def test_a_429_drains_holds_and_halves_the_rate() -> None:
     assert second - first == pytest.approx(1.0, rel=0.01)  # 2/s halved: one per second
 
 
+def test_a_429_on_a_consumption_route_slows_only_the_consumption_budget() -> None:
+    limiter = RateLimiter(limits(rpm=60.0, burst=2.0, consumption_rpm=30.0))
+    assert limiter.penalize("GET /c", consumption=True, now=0.0, retry_after=None) == 0.5
+    assert limiter.speed_factor(now=0.0, bucket=CONSUMPTION_BUCKET) == 0.5
+    assert limiter.speed_factor(now=0.0, bucket=ACCOUNT_BUCKET) == 1.0
+    assert limiter.reserve(ROUTE, consumption=False, now=0.0) == 0.0
+
+
 def test_429s_in_quick_succession_count_once_and_never_below_the_floor() -> None:
     limiter = RateLimiter(limits())
     assert limiter.penalize(ROUTE, consumption=False, now=0.0, retry_after=None) == 0.5
