@@ -56,10 +56,8 @@ def _instant(request: ApiRequest, name: str) -> float:
     raw = request.query.text(name, required=True) or ""
     try:
         return parse_rfc3339(raw)
-    except ValueError:
-        raise bad_request(
-            f'invalid request: query parameter "{name}": {raw[:40]!r} is not an RFC 3339 date-time'
-        ) from None
+    except ValueError as error:
+        raise bad_request(f'invalid request: query parameter "{name}": {error}') from None
 
 
 def _project_ids(request: ApiRequest) -> tuple[str, ...] | None:

@@ -22,7 +22,7 @@ from controller.emulator.errors import ApiError, bad_request
 from controller.emulator.faults import FaultSettings
 from controller.emulator.lifecycle import settle
 from controller.emulator.state import ProjectRecord, UsageEvent, UsageMetric
-from controller.emulator.timeutil import iso, month_start, next_month_start
+from controller.emulator.timeutil import LATEST_INSTANT, iso, month_start, next_month_start
 from controller.emulator.usage import (
     exceeded_quotas,
     logical_size,
@@ -129,6 +129,8 @@ class ControlApi:
             body = await _parse(request, AdvanceBody)
             if not math.isfinite(body.seconds):
                 raise bad_request("seconds: must be a finite number")
+            if self._emulator.clock.now() + body.seconds > LATEST_INSTANT:
+                raise bad_request(f"seconds: would move the clock past {iso(LATEST_INSTANT)}")
         except ApiError as error:
             return _error(error)
         with self._emulator.store.transaction():

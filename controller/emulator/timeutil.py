@@ -16,6 +16,10 @@ Granularity = Literal["hourly", "daily", "monthly"]
 ZERO_TIME = "0001-01-01T00:00:00Z"
 HOUR = 3600.0
 DAY = 86400.0
+# The instants the emulator accepts from clients and its clock may reach: calendar arithmetic on
+# them (the next month, a year back) stays within what `datetime` represents (years 1 to 9999).
+EARLIEST_INSTANT = datetime(2, 1, 1, tzinfo=UTC).timestamp()
+LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
 
 
 def micros(instant: float) -> int:
@@ -38,13 +42,21 @@ def iso_micro(instant: float) -> str:
 
 
 def parse_rfc3339(text: str) -> float:
-    """Seconds since the epoch; raises ValueError for anything but an RFC 3339 date-time."""
-    if "T" not in text.upper():
-        raise ValueError(f"not an RFC 3339 date-time: {text!r}")
-    parsed = datetime.fromisoformat(text.replace("z", "Z"))
+    """Seconds since the epoch; raises ValueError for anything but an RFC 3339 date-time within
+    `EARLIEST_INSTANT`..`LATEST_INSTANT`."""
+    shown = repr(text[:40])
+    try:
+        parsed = datetime.fromisoformat(text.replace("z", "Z")) if "T" in text.upper() else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValueError(f"{shown} is not an RFC 3339 date-time")
     if parsed.tzinfo is None:
-        raise ValueError(f"RFC 3339 date-time needs a time zone: {text!r}")
-    return parsed.timestamp()
+        raise ValueError(f"{shown} has no time zone (RFC 3339 needs one)")
+    instant = parsed.timestamp()
+    if not EARLIEST_INSTANT <= instant <= LATEST_INSTANT:
+        raise ValueError(f"{shown} is out of range (years 2 to 9000)")
+    return instant
 
 
 def month_start(instant: float) -> float:

@@ -109,6 +109,9 @@ async def test_bad_history_queries_get_400(neon: Neon) -> None:
         window("hourly", "2026-03-10T12:00:00Z", "2026-03-10T13:00:00Z", project_ids=too_many),
         window("hourly", "2026-03-10T13:00:00Z", "2026-03-10T12:00:00Z"),
         window("weekly", "2026-03-10T12:00:00Z", "2026-03-10T13:00:00Z"),
+        window("hourly", "2026-03-10T12:00:00", "2026-03-10T13:00:00Z"),  # no time zone
+        window("hourly", "9999-12-31T23:10:00Z", "9999-12-31T23:50:00Z"),  # past the calendar
+        window("monthly", "0001-01-01T00:00:00+01:00", "2026-03-10T13:00:00Z"),  # before it
     ]
     for params in checks:
         response = await neon.raw.get(HISTORY, params=params)

@@ -31,7 +31,11 @@ async def test_advancing_the_clock_moves_neons_time_forward_only(neon: Neon) -> 
     async with neon.emulator.client(base_url="http://emulator") as control:
         backwards = await control.post("/_emulator/clock/advance", json={"seconds": -1})
         not_a_number = await control.post("/_emulator/clock/advance", json={"seconds": "1"})
+        past_the_calendar = await control.post("/_emulator/clock/advance", json={"seconds": 1e300})
     assert (backwards.status_code, not_a_number.status_code) == (400, 400)
+    assert past_the_calendar.status_code == 400
+    assert "would move the clock past 9000-01-01" in past_the_calendar.json()["message"]
+    assert (await neon.emulator.control("GET", "/clock"))["offset_seconds"] == 3600
 
 
 async def test_usage_added_shows_in_the_counters(neon: Neon) -> None:
