@@ -37,6 +37,7 @@ from controller.neon.envelopes import (
 from controller.neon.errors import (
     CreateOutcomeUnknownError,
     IncompleteListError,
+    InvalidResponseError,
     NeonUsageError,
     OutcomeUnknownError,
 )
@@ -172,8 +173,9 @@ class NeonClient:
         """Create a project and wait for its operations; the result holds no secrets.
 
         423/429/503 are retried (Neon did not act). If the request was sent but the answer was
-        lost, raises CreateOutcomeUnknownError and never re-sends: look the project up by name
-        (`list_projects(search=name)`) before trying again, or risk a duplicate.
+        lost, or Neon answered 2xx with a body the client cannot read (so the new project's id is
+        unknown), raises CreateOutcomeUnknownError and never re-sends: look the project up by
+        name (`list_projects(search=name)`) before trying again, or risk a duplicate.
         """
         if create.org_id is None and self._settings.org_id is not None:
             create = create.model_copy(update={"org_id": self._settings.org_id})
@@ -181,9 +183,9 @@ class NeonClient:
             reply = await self._session.send(
                 routes.CREATE_PROJECT, routes.CREATE_PROJECT.path(), body=create.body()
             )
-        except OutcomeUnknownError as error:
+            created = reply.parse(CreatedProject)
+        except (OutcomeUnknownError, InvalidResponseError) as error:
             raise _create_outcome_unknown(create.name, error) from error
-        created = reply.parse(CreatedProject)
         async with self._locks.hold(created.project.id):
             done = await self._waiter.wait(created.operations, origin=_origin(reply))
         return created.model_copy(update={"operations": done})
@@ -363,7 +365,7 @@ def _origin(reply: Reply) -> Origin:
 
 
 def _create_outcome_unknown(
-    name: str | None, error: OutcomeUnknownError
+    name: str | None, error: OutcomeUnknownError | InvalidResponseError
 ) -> CreateOutcomeUnknownError:
     advice = (
         f"Neon may have created project {name!r}: look it up by name "
@@ -372,7 +374,7 @@ def _create_outcome_unknown(
         else "Neon may have created an unnamed project: list projects and compare before"
         " creating again"
     )
-    cause = type(error.__cause__).__name__ if error.__cause__ else "no response"
+    cause = type(error.__cause__ or error).__name__
     return CreateOutcomeUnknownError(
         f"the create was sent but no usable answer came back ({cause}). {advice}",
         project_name=name,

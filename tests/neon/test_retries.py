@@ -33,6 +33,7 @@ from tests.neon.fakes import (
     ok,
     project,
 )
+from tests.support.contract import ContractValidator
 
 pytestmark = pytest.mark.anyio
 
@@ -150,6 +151,32 @@ async def test_a_lost_create_is_never_resent_and_says_to_look_up_by_name(
     assert caught.value.path == "/projects"
     assert "look it up by name (list_projects(search='tenant-acme'))" in str(caught.value)
     assert "before creating it again" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "unusable",
+    [b"<html>201 Created</html>", b'{"project": {"name": "tenant-acme"}}'],
+    ids=["not-json", "no-project-id"],
+)
+async def test_a_create_answered_with_an_unreadable_201_says_to_look_up_by_name(
+    contract: ContractValidator, clock: FakeClock, unusable: bytes
+) -> None:
+    """Neon created the project but the client cannot learn its id: same advice as a lost
+    answer. (The reply breaks the contract on purpose, so only the request is validated.)"""
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        contract.validate_request(request)
+        sent.append(request)
+        return httpx.Response(201, content=unusable)
+
+    async with make_client(httpx.MockTransport(answer), clock) as client:
+        with pytest.raises(CreateOutcomeUnknownError) as caught:
+            await client.create_project(ProjectCreate(name="tenant-acme"))
+    assert len(sent) == 1
+    assert (caught.value.method, caught.value.status) == ("POST", 201)
+    assert "(InvalidResponseError)" in str(caught.value)
+    assert "look it up by name (list_projects(search='tenant-acme'))" in str(caught.value)
 
 
 async def test_a_lost_patch_has_an_unknown_outcome(neon: ScriptedNeon, clock: FakeClock) -> None:
