@@ -2,8 +2,8 @@
 
 Why this exists: billing scripts and dashboards read these, so their shape is a contract
 (documented in docs/usage.md, `format_version` bumped on any incompatible change). Amounts are
-plain bytes and seconds, times are RFC 3339 UTC, percentages have two decimals, and a value that
-does not exist is null (JSON) or empty (CSV), never a made-up zero.
+plain bytes and seconds, times are RFC 3339 UTC, percentages are rounded down to two decimals,
+and a value that does not exist is null (JSON) or empty (CSV), never a made-up zero.
 """
 
 from __future__ import annotations

@@ -2,13 +2,14 @@
 
 Why this exists: "used / limit" reads best in one unit: `255h / 300h`, `384MiB / 512MiB`,
 `4.25GB / 5GB`. A limit is spelled exactly as a fleet file would write it (`300h`, `5GB`); what
-is used is shown in the same unit with up to two decimals. Without a limit, or when the limit
+is used is shown in the same unit, rounded down to two decimals. Without a limit, or when the limit
 has no unit of its own, a unit is chosen by size. Machine formats (JSON, CSV) never use this:
 they keep plain bytes and seconds.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -47,10 +48,18 @@ def unit_for(metric: Metric, limit: int | None, amount: int) -> str:
     return "B" if metric.unit == "bytes" else "s"
 
 
+def _cut(value: Fraction, decimals: int) -> str:
+    """`value` rounded down to `decimals` places, exactly (`99.99` stays below `100`)."""
+    scale = 10**decimals
+    whole, part = divmod(math.floor(value * scale), scale)
+    return f"{whole}.{part:0{decimals}d}" if decimals else str(whole)
+
+
 def in_unit(metric: Metric, amount: int, unit: str) -> str:
-    """`amount` in `unit` with at most two decimals: `255h`, `4.25GB`, `<0.01h`."""
-    value = Fraction(amount, _units(metric)[unit])
-    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    """`amount` in `unit`, rounded down to two decimals: `255h`, `4.25GB`, `<0.01h`.
+
+    Rounded down, so that what is used never reads as its limit before it reaches it."""
+    text = _cut(Fraction(amount, _units(metric)[unit]), 2).rstrip("0").rstrip(".")
     if text == "0" and amount > 0:
         return f"<0.01{unit}"
     return f"{text}{unit}"
@@ -62,13 +71,15 @@ def spell_used(metric: Metric, used: int, limit: int | None) -> str:
 
 
 def spell_percent(percent: Fraction | None) -> str:
-    """`85.0%`, `112.5%`, or `-` without a limit."""
-    return "-" if percent is None else f"{float(percent):.1f}%"
+    """`85.0%`, `112.5%`, or `-` without a limit; rounded down, so that 99.96 % of a limit
+    reads `99.9%` and never `100.0%` beside a status that is not `exceeded` (likewise for the
+    --warn-at threshold)."""
+    return "-" if percent is None else f"{_cut(percent, 1)}%"
 
 
 def percent_number(percent: Fraction | None) -> float | None:
-    """The percentage for machine formats, rounded to two decimals."""
-    return None if percent is None else round(float(percent), 2)
+    """The percentage for machine formats, rounded down to two decimals (see above)."""
+    return None if percent is None else float(_cut(percent, 2))
 
 
 def spell_moment(moment: datetime) -> str:
