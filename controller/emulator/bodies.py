@@ -20,10 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from controller.emulator.errors import DECODE_PREFIX, bad_request
 
 IDENTIFIER_PATTERN = r"^[a-z0-9-]{1,60}$"
+INT64_MAX = 2**63 - 1  # the contract's `format: int64` (quotas, usage counters)
 
 ComputeUnit = Annotated[float, Field(ge=0.25)]
 SuspendTimeout = Annotated[int, Field(ge=-1, le=604_800)]
-NonNegative = Annotated[int, Field(ge=0)]
+NonNegative = Annotated[int, Field(ge=0, le=INT64_MAX)]
 Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
 Annotations = Annotated[dict[str, str], Field(max_length=50)]
 

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from controller.emulator.bodies import NonNegative
 from controller.emulator.engine import Emulator
 from controller.emulator.errors import ApiError, bad_request
 from controller.emulator.faults import FaultSettings
@@ -30,7 +31,6 @@ from controller.emulator.usage import (
     writes_blocked_branches,
 )
 
-NonNegative = Annotated[int, Field(ge=0)]
 M = TypeVar("M", bound=BaseModel)
 USAGE_METRICS: tuple[UsageMetric, ...] = (
     "active_time_seconds",

@@ -30,6 +30,7 @@ async def test_a_body_without_its_wrapper_gets_the_message_recorded_from_neon(ne
         ({"history_retention_seconds": 2_592_001}, "project.history_retention_seconds"),
         ({"name": ""}, "project.name"),
         ({"settings": {"quota": {"active_time_seconds": -1}}}, "project.settings.quota"),
+        ({"settings": {"quota": {"written_data_bytes": 2**63}}}, "project.settings.quota"),
         ({"default_endpoint_settings": {"suspend_timeout_seconds": -2}}, "project.default_"),
         ({"store_passwords": "yes"}, "project.store_passwords"),
         ({"branch": {"annotations": {str(i): "x" for i in range(51)}}}, "project.branch"),
