@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS projects (
 );
 CREATE INDEX IF NOT EXISTS projects_deleted ON projects (deleted_at);
 """
+_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
 
 
 class StateFileError(Exception):
@@ -63,15 +64,15 @@ class Store:
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA busy_timeout = 5000")
-            if path is not None:
-                connection.execute("PRAGMA journal_mode = WAL")
-                connection.execute("PRAGMA synchronous = NORMAL")
-            connection.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as error:
             raise StateFileError(f"cannot open emulator state file {target}: {error}") from error
-        store = cls(connection, path)
-        store._check_schema_version()
+        try:
+            _prepare(connection, target, wal=path is not None)
+            store = cls(connection, path)
+            store._check_schema_version()
+        except BaseException:
+            connection.close()
+            raise
         return store
 
     def _check_schema_version(self) -> None:
@@ -148,6 +149,24 @@ class Store:
                 f"emulator state file {self.path} holds a project this emulator cannot read: "
                 f"{error.errors()[0]['msg']}"
             ) from error
+
+
+def _prepare(connection: sqlite3.Connection, target: str, *, wal: bool) -> None:
+    """Create the schema in a new or emulator-made database; refuse anyone else's untouched."""
+    try:
+        connection.execute("PRAGMA busy_timeout = 5000")
+        tables = {row[0] for row in connection.execute(_TABLES)}
+        if tables and "meta" not in tables:
+            raise StateFileError(
+                f"{target} is a SQLite database of something else, not an emulator state file; "
+                "it was left untouched (start with a new --state file)"
+            )
+        if wal:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+        connection.executescript(_SCHEMA)
+    except sqlite3.Error as error:
+        raise StateFileError(f"cannot open emulator state file {target}: {error}") from error
 
 
 def _where(query: ProjectQuery) -> tuple[list[str], list[object]]:

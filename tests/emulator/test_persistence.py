@@ -41,6 +41,16 @@ def test_a_file_that_is_not_a_state_file_is_refused(tmp_path: Path) -> None:
         create_app(EmulatorConfig(state_file=garbage))
 
 
+def test_another_programs_sqlite_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    foreign = tmp_path / "app.sqlite3"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    before = foreign.read_bytes()
+    with pytest.raises(StateFileError, match="SQLite database of something else"):
+        create_app(EmulatorConfig(state_file=foreign))
+    assert foreign.read_bytes() == before
+
+
 def test_a_state_file_of_another_schema_version_is_refused(tmp_path: Path) -> None:
     state = tmp_path / "state.sqlite3"
     create_app(EmulatorConfig(state_file=state)).emulator.close()
