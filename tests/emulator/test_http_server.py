@@ -59,7 +59,7 @@ def test_overlapping_operations_get_423(emulator_server_factory: ServerFactory) 
 def test_a_burst_beyond_the_per_route_limit_gets_429(
     emulator_server_factory: ServerFactory,
 ) -> None:
-    server = emulator_server_factory(burst_per_second=5, rate_per_minute=700)
+    server = emulator_server_factory(burst_per_second=2, rate_per_minute=700)
 
     async def burst() -> list[int]:
         transport = ValidatingAsyncTransport(httpx.AsyncHTTPTransport())
@@ -71,8 +71,9 @@ def test_a_burst_beyond_the_per_route_limit_gets_429(
         return [r.status_code for r in responses]
 
     statuses = asyncio.run(burst())
-    # 5 pass at once and one more per 200 ms: more would need the 30 requests to take seconds.
-    assert statuses.count(200) >= 5
+    # 2 pass at once and one more per 500 ms: fewer than 10 refusals would need the 30 requests
+    # to take over 9 s, so the outcome does not hang on the speed of the machine.
+    assert statuses.count(200) >= 2
     assert statuses.count(429) >= 10
     assert set(statuses) == {200, 429}
     counted = {(row["route"], row["status"]): row["count"] for row in server.stats()["requests"]}
