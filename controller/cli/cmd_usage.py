@@ -198,11 +198,14 @@ async def read_from_neon(
 def render(report: UsageReport, fmt: str, *, history: bool) -> str:
     if history:
         tenant = report.tenants[0]
+        cached = tenant.tenant_id in report.cached
         if fmt == "json":
-            return json.dumps(history_document(tenant), indent=2) + "\n"
+            return json.dumps(history_document(tenant, cached=cached), indent=2) + "\n"
         if fmt == "csv":
             return history_csv(tenant)
-        return render_chart_markdown(tenant) if fmt == "markdown" else render_chart(tenant)
+        if fmt == "markdown":
+            return render_chart_markdown(tenant, cached=cached)
+        return render_chart(tenant, cached=cached)
     if fmt == "json":
         return json.dumps(report_document(report), indent=2) + "\n"
     if fmt == "csv":

@@ -20,6 +20,7 @@ from controller.usage.documents import history_days
 from controller.usage.quantities import (
     in_unit,
     spell_limit,
+    spell_moment,
     spell_percent,
     spell_used,
     unit_for,
@@ -68,10 +69,20 @@ def _summary(usage: MetricUsage, values: list[int | None]) -> str:
     return text
 
 
-def render_chart(tenant: TenantUsage) -> str:
-    """The terminal chart of one tenant's period, day by day."""
+def title(tenant: TenantUsage, *, cached: bool) -> str:
+    """`acme (pro): daily usage, period Jun 1–Jul 1, UTC days; as of ... (Neon's clock)`."""
     period = f", period {period_cell(tenant.period)}" if tenant.period else ""
-    lines = [f"{tenant.tenant_id} ({tenant.plan}): daily usage{period}, UTC days"]
+    text = f"{tenant.tenant_id} ({tenant.plan}): daily usage{period}, UTC days"
+    if tenant.observed_at is not None:
+        clock = "Neon's clock" if tenant.clock == "server" else "local clock"
+        source = ", from the local cache" if cached else ""
+        text += f"; as of {spell_moment(tenant.observed_at)} ({clock}{source})"
+    return text
+
+
+def render_chart(tenant: TenantUsage, *, cached: bool) -> str:
+    """The terminal chart of one tenant's period, day by day; `cached`: read from the cache."""
+    lines = [title(tenant, cached=cached)]
     if not tenant.metrics:
         return "\n".join([*lines, f"  {tenant.status.value}: {'; '.join(tenant.notes)}"]) + "\n"
     days = history_days(tenant)
@@ -92,11 +103,11 @@ def render_chart(tenant: TenantUsage) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_chart_markdown(tenant: TenantUsage) -> str:
+def render_chart_markdown(tenant: TenantUsage, *, cached: bool) -> str:
     """The days as a Markdown table, amounts in each metric's limit unit."""
     days = history_days(tenant)
     header = ["Day", *(usage.metric.label for usage in tenant.metrics)]
-    lines = [f"**{tenant.tenant_id} ({tenant.plan}): daily usage, UTC days**", ""]
+    lines = [f"**{title(tenant, cached=cached)}**", ""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     units = {
         usage.metric.name: unit_for(

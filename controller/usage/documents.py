@@ -40,6 +40,8 @@ CSV_COLUMNS = (
     "limit_reached_within_period",
     "reached_on",
     "upgrade_plan",
+    "observed_at",
+    "from_cache",
 )
 
 
@@ -122,6 +124,8 @@ def report_csv(report: UsageReport) -> str:
             "period_start": _time(tenant.period.start) if tenant.period else None,
             "period_end": _time(tenant.period.end) if tenant.period else None,
             "upgrade_plan": tenant.upgrade.plan if tenant.upgrade else None,
+            "observed_at": _time(tenant.observed_at),
+            "from_cache": tenant.tenant_id in report.cached,
         }
         if not tenant.metrics:
             rows.append(base)
@@ -148,10 +152,10 @@ def history_days(tenant: TenantUsage) -> list[dict[str, Any]]:
     ]
 
 
-def history_document(tenant: TenantUsage) -> dict[str, Any]:
-    """`tenantctl usage --tenant ID --history daily --format json`."""
-    document = tenant_document(tenant, cached=False)
-    document.pop("from_cache")
+def history_document(tenant: TenantUsage, *, cached: bool) -> dict[str, Any]:
+    """`tenantctl usage --tenant ID --history daily --format json`: the tenant's document of
+    the report (`from_cache` included), plus the days."""
+    document = tenant_document(tenant, cached=cached)
     history = tenant.history
     return {
         "format_version": FORMAT_VERSION,

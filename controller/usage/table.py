@@ -138,10 +138,16 @@ def note_lines(report: UsageReport) -> list[str]:
     lines = [f"{tenant.tenant_id}: {note}" for tenant in report.tenants for note in tenant.notes]
     if report.history_note:
         lines.append(report.history_note)
-    if report.cached:
+    read_at = [
+        t.observed_at
+        for t in report.tenants
+        if t.tenant_id in report.cached and t.observed_at is not None
+    ]
+    if read_at:
         lines.append(
-            f"{len(report.cached)} tenant(s) from the local cache (Neon refreshes usage every "
-            "15 minutes); --refresh reads Neon again"
+            f"{len(read_at)} tenant(s) from the local cache, read as early as "
+            f"{spell_moment(min(read_at))} (Neon refreshes usage every 15 minutes); "
+            "--refresh reads Neon again"
         )
     return lines
 

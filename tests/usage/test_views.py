@@ -134,6 +134,7 @@ def test_csv_has_a_row_per_tenant_and_metric_with_raw_numbers() -> None:
     )
     assert compute["limit_reached_within_period"] == "true"
     assert compute["upgrade_plan"] == "enterprise"
+    assert (compute["observed_at"], compute["from_cache"]) == ("2025-06-18T00:00:00Z", "false")
     zeta = rows[-1]
     assert (zeta["tenant"], zeta["tenant_status"], zeta["metric"], zeta["used"]) == (
         "zeta",
@@ -160,7 +161,10 @@ def test_the_table_reads_in_the_limits_units_without_colour_off_a_terminal() -> 
     assert "acme (pro, warning): enterprise is the smallest plan that fits" in text
     assert "hooli (free, exceeded): pro is the smallest plan that fits" in text
     assert "zeta: no project yet" in text
-    assert "1 tenant(s) from the local cache" in text
+    assert (
+        "1 tenant(s) from the local cache, read as early as 2025-06-18 00:00 UTC (Neon refreshes "
+        "usage every 15 minutes); --refresh reads Neon again"
+    ) in text
 
 
 def test_the_table_is_coloured_on_a_terminal() -> None:
@@ -184,9 +188,12 @@ def test_a_sparkline_scales_days_to_the_busiest_and_marks_missing_days() -> None
 
 def test_the_daily_chart_shows_each_metric_from_the_projects_first_day() -> None:
     acme = tenant_of(make_report(), "acme")
-    text = render_chart(acme)
+    text = render_chart(acme, cached=False)
     lines = text.splitlines()
-    assert lines[0] == "acme (pro): daily usage, period Jun 1–Jul 1, UTC days"
+    assert lines[0] == (
+        "acme (pro): daily usage, period Jun 1–Jul 1, UTC days; "
+        "as of 2025-06-18 00:00 UTC (Neon's clock)"
+    )
     compute = next(line for line in lines if "compute time" in line)
     # June 1..17 (read at midnight on the 18th): 55 h on June 2, 200 h on June 5.
     assert "  ▁▃▁▁█▁▁▁▁▁▁▁▁▁▁▁▁  " in compute
@@ -198,12 +205,13 @@ def test_the_daily_chart_shows_each_metric_from_the_projects_first_day() -> None
 
 def test_the_daily_history_as_json_csv_and_markdown() -> None:
     acme = tenant_of(make_report(), "acme")
-    document = history_document(acme)
+    document = history_document(acme, cached=False)
     assert (document["tenant"], document["granularity"], len(document["days"])) == (
         "acme",
         "daily",
         17,
     )
+    assert (document["observed_at"], document["from_cache"]) == ("2025-06-18T00:00:00Z", False)
     assert document["days"][1] == {
         "day": "2025-06-02",
         "active_time": 0,
@@ -218,16 +226,24 @@ def test_the_daily_history_as_json_csv_and_markdown() -> None:
         str(200 * HOUR),
         "",
     )
-    assert "| 2025-06-05 | 0s | 200h | 0GiB | - | - |" in render_chart_markdown(acme)
+    assert "| 2025-06-05 | 0s | 200h | 0GiB | - | - |" in render_chart_markdown(acme, cached=False)
+
+
+def test_a_cached_history_says_when_it_was_read_and_that_it_is_cached() -> None:
+    acme = tenant_of(make_report(cached=("acme",)), "acme")
+    heading = "as of 2025-06-18 00:00 UTC (Neon's clock, from the local cache)"
+    assert render_chart(acme, cached=True).splitlines()[0].endswith(heading)
+    assert render_chart_markdown(acme, cached=True).splitlines()[0].endswith(heading + "**")
+    assert history_document(acme, cached=True)["from_cache"] is True
 
 
 def test_without_history_the_chart_says_so_and_keeps_the_totals() -> None:
     acme = tenant_of(make_report(history=False), "acme")
-    text = render_chart(acme)
+    text = render_chart(acme, cached=False)
     assert "(no daily history)" in text
     assert "Note: no history (403)" in text
     assert "total 255h of 300h (85.0%)" in text
-    assert history_document(acme)["consumption_history"] == {
+    assert history_document(acme, cached=False)["consumption_history"] == {
         "available": False,
         "note": "no history (403)",
     }
