@@ -32,6 +32,7 @@ from controller.neon.envelopes import (
     OperationsPage,
     ProjectEnvelope,
     ProjectOperationsEnvelope,
+    ProjectsCompleteness,
     ProjectsPage,
 )
 from controller.neon.errors import (
@@ -138,8 +139,9 @@ class NeonClient:
         """Every project visible to the key (in NEON_ORG_ID if set), paging at 400 to the end.
 
         `search` matches part of a name or id; `recoverable=True` lists deleted projects still
-        in their recovery window instead. Raises IncompleteListError if Neon reports projects it
-        could not list: a partial list must never be mistaken for the whole fleet.
+        in their recovery window instead. A page on which Neon names projects it could not list
+        in time is asked again like a temporary failure; IncompleteListError if it stays
+        partial: a partial list must never be mistaken for the whole fleet.
         """
         params = [("limit", str(PROJECTS_PAGE_LIMIT)), *self._org_param()]
         if search:
@@ -149,17 +151,10 @@ class NeonClient:
 
         async def fetch(cursor: str | None) -> Page[ProjectListItem]:
             query = [*params, ("cursor", cursor)] if cursor else params
-            reply = await self._session.send(routes.LIST_PROJECTS, "/projects", params=query)
+            reply = await self._session.send(
+                routes.LIST_PROJECTS, "/projects", params=query, check=_refuse_partial_page
+            )
             page = reply.parse(ProjectsPage)
-            if page.unavailable_project_ids:
-                raise IncompleteListError(
-                    f"Neon could not list {len(page.unavailable_project_ids)} project(s) in time;"
-                    " the list is partial",
-                    method=reply.method,
-                    path=reply.path,
-                    status=reply.status,
-                    request_id=reply.request_id,
-                )
             return page.projects, page.pagination.cursor if page.pagination else None
 
         return await collect_pages(fetch, PROJECTS_PAGE_LIMIT)
@@ -358,6 +353,19 @@ class NeonClient:
             envelope = reply.parse(model)
             done = await self._waiter.wait(envelope.operations, origin=_origin(reply))
         return envelope.model_copy(update={"operations": done})
+
+
+def _refuse_partial_page(reply: Reply) -> None:
+    """IncompleteListError (temporary: the page is asked again) if Neon left projects out."""
+    unavailable = reply.parse(ProjectsCompleteness).unavailable_project_ids
+    if unavailable:
+        raise IncompleteListError(
+            f"Neon could not list {len(unavailable)} project(s) in time; the list is partial",
+            method=reply.method,
+            path=reply.path,
+            status=reply.status,
+            request_id=reply.request_id,
+        )
 
 
 def _origin(reply: Reply) -> Origin:

@@ -31,9 +31,14 @@ class CursorPagination(NeonModel):
     next: str | None = None
 
 
-class ProjectsPage(NeonModel):
-    projects: list[ProjectListItem]
+class ProjectsCompleteness(NeonModel):
+    """Only the part of a project list page that says whether Neon listed every project."""
+
     unavailable_project_ids: list[str] = Field(default_factory=list)
+
+
+class ProjectsPage(ProjectsCompleteness):
+    projects: list[ProjectListItem]
     pagination: Pagination | None = None
 
 

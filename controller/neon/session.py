@@ -49,6 +49,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 Draw = Callable[[], float]
 M = TypeVar("M", bound=BaseModel)
+Check = Callable[["Reply"], None]
 
 # Failures where the request provably never left this process.
 _NOT_SENT = (
@@ -125,12 +126,20 @@ class NeonSession:
         *,
         params: QueryParams = (),
         body: dict[str, Any] | None = None,
+        check: Check | None = None,
     ) -> Reply:
-        """Send until success, a permanent failure, an unknown outcome or the attempt budget."""
+        """Send until success, a permanent failure, an unknown outcome or the attempt budget.
+
+        `check` may refuse a 2xx by raising a NeonAPIError, which the retry policy then judges
+        like any other (a read's NeonTemporaryError is asked again).
+        """
         attempt = 1
         while True:
             try:
-                return await self._attempt(route, path, params, body, attempt)
+                reply = await self._attempt(route, path, params, body, attempt)
+                if check is not None:
+                    check(reply)
+                return reply
             except NeonAPIError as error:
                 decision = verdict(route.method, error)
                 if decision is Verdict.OUTCOME_UNKNOWN:

@@ -73,23 +73,39 @@ async def test_list_projects_passes_search_recoverable_and_org(
     )
 
 
-async def test_a_partial_project_list_is_an_error(neon: ScriptedNeon, clock: FakeClock) -> None:
+def partial_page() -> httpx.Response:
     body = {
         "projects": [list_item("tenant-a")],
         "unavailable_project_ids": ["tenant-b"],
         "applications": {},
         "integrations": {},
     }
-    neon.on("GET", "/projects", ok(body))
+    return ok(body)
+
+
+async def test_a_partial_project_page_is_asked_again(neon: ScriptedNeon, clock: FakeClock) -> None:
+    neon.on("GET", "/projects", partial_page(), project_pages(["tenant-a", "tenant-b"]))
     async with make_client(neon.transport(), clock) as client:
+        projects = await client.list_projects()
+    assert [p.id for p in projects] == ["tenant-a", "tenant-b"]
+    assert len(neon.sent("GET", "/projects")) == 2
+    assert clock.sleeps == [0.375]  # the read backoff, as for any temporary failure
+
+
+async def test_a_project_list_that_stays_partial_is_an_error(
+    neon: ScriptedNeon, clock: FakeClock
+) -> None:
+    neon.on("GET", "/projects", partial_page())
+    async with make_client(neon.transport(), clock, max_attempts=3) as client:
         with pytest.raises(IncompleteListError, match="could not list 1 project") as caught:
             await client.list_projects()
+    assert len(neon.requests) == 3
     assert (caught.value.method, caught.value.path, caught.value.status) == (
         "GET",
         "/projects",
         200,
     )
-    assert caught.value.request_id == neon.requests[0].headers["X-Request-ID"]
+    assert caught.value.request_id == neon.requests[-1].headers["X-Request-ID"]
 
 
 async def test_collect_pages_follows_cursors_until_a_short_page() -> None:
