@@ -134,7 +134,7 @@ def _quota_schema(pattern: str, description: str) -> dict[str, Any]:
 def _check_compute_units(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         fail(f"expected a compute size in CU such as 0.25 or 2, got {describe_type(value)}")
-    if (problem := neon.check_compute_size(float(value))) is not None:
+    if (problem := neon.check_compute_size(value)) is not None:  # as written, not as float
         fail(problem)
     return float(value)
 

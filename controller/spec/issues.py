@@ -74,8 +74,10 @@ def show_value(value: object) -> str:
 
 
 def show_number(value: float) -> str:
-    """A quantity without a needless `.0`: `4`, `0.25`."""
-    return str(int(value)) if float(value).is_integer() else repr(value)
+    """A quantity without a needless `.0`: `4`, `0.25`; an integer exactly as it is."""
+    if isinstance(value, int):
+        return str(value)
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def describe_type(value: object) -> str:

@@ -381,6 +381,17 @@ TENANT_CASES = [
         id="compute-size-above-56",
     ),
     pytest.param(
+        "plan: basic\noverrides:\n  compute:\n    max_cu: 99999999999999999999999999\n",
+        [
+            (
+                "tenants/acme.yaml:4:13: overrides.compute.max_cu: 99999999999999999999999999 is "
+                "not a Neon compute size; use 0.25, 0.5, 1 to 16 in steps of 1, or 18 to 56 in "
+                "steps of 2"
+            ),
+        ],
+        id="compute-size-huge-integer-shown-as-written",
+    ),
+    pytest.param(
         "plan: basic\noverrides:\n  compute:\n    suspend_timeout: 30s\n",
         [
             (
