@@ -32,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 from controller.logs import get_logger
 from controller.neon.backoff import Backoff, parse_retry_after
 from controller.neon.errors import (
+    BadRequestError,
     InvalidResponseError,
     NeonAPIError,
     NeonTransportError,
@@ -41,7 +42,7 @@ from controller.neon.errors import (
 from controller.neon.policy import Verdict, verdict
 from controller.neon.ratelimit import RateLimiter
 from controller.neon.routes import Route
-from controller.neon.settings import NeonSettings
+from controller.neon.settings import ENV_ORG_ID, NeonSettings
 
 REQUEST_ID_HEADER = "X-Request-ID"
 QueryParams = Sequence[tuple[str, str]]
@@ -60,6 +61,8 @@ _NOT_SENT = (
     httpx.LocalProtocolError,
 )
 _MAX_VALIDATION_DETAILS = 3
+# Neon answers 400 "org_id is required..." when a personal key does not name its organization.
+_ORG_ID_HINT = f"a personal API key must name its organization: set {ENV_ORG_ID}"
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,7 @@ class NeonSession:
                 retry_after=retry_after,
                 speed_factor=None if factor is None else round(factor, 3),
             )
-        return error_from_response(
+        error = error_from_response(
             route.method,
             path,
             response,
@@ -239,6 +242,13 @@ class NeonSession:
             consumption=route.consumption,
             retry_after=retry_after,
         )
+        if (
+            isinstance(error, BadRequestError)
+            and self._settings.org_id is None
+            and "org_id" in error.neon_message
+        ):
+            error.args = (f"{error.args[0]} ({_ORG_ID_HINT})",)
+        return error
 
     def _capped(self, retry_after: float | None) -> float | None:
         """Neon's Retry-After, capped by `retry_after_max_seconds` (None when it sent none)."""

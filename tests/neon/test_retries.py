@@ -27,6 +27,7 @@ from tests.neon.fakes import (
     BASE_URL,
     FakeClock,
     ScriptedNeon,
+    body_of,
     created_project_body,
     error,
     make_client,
@@ -220,6 +221,30 @@ async def test_permanent_errors_are_not_retried_and_carry_their_context(
     assert str(failure).startswith(f"GET {PROJECT} -> {status}: ")
     assert f"nope {status}" in str(failure)
     assert "[request_id=neon-echo-1]" in str(failure)
+
+
+async def test_a_personal_key_without_an_org_is_told_to_set_neon_org_id(
+    neon: ScriptedNeon, clock: FakeClock
+) -> None:
+    required = "org_id is required, you can find it on your organization settings page"
+    neon.on("GET", "/projects", error(400, required))
+    async with make_client(neon.transport(), clock) as client:
+        with pytest.raises(BadRequestError) as caught:
+            await client.list_projects()
+    assert caught.value.neon_message == required
+    assert str(caught.value).startswith(f"GET /projects -> 400: Bad Request: {required} (")
+    assert "a personal API key must name its organization: set NEON_ORG_ID" in str(caught.value)
+
+
+async def test_with_an_org_set_a_400_about_org_id_carries_no_hint(
+    neon: ScriptedNeon, clock: FakeClock
+) -> None:
+    neon.on("POST", "/projects", error(400, "org_id does not match the key's organization"))
+    async with make_client(neon.transport(), clock, org_id="org-other-1") as client:
+        with pytest.raises(BadRequestError) as caught:
+            await client.create_project(ProjectCreate(name="tenant-acme"))
+    assert body_of(neon.requests[0])["project"]["org_id"] == "org-other-1"  # NEON_ORG_ID sent
+    assert "NEON_ORG_ID" not in str(caught.value)
 
 
 async def test_temporary_errors_give_up_after_the_attempt_budget(
