@@ -182,9 +182,26 @@ def create_branch(session: Session, request: ApiRequest) -> Reply:
     }
 
 
-def _apply_config(project: ProjectRecord, branch: BranchRecord) -> OperationSpec:
+def _check_room(branch: BranchRecord, kind: str, name: str, taken: list[str]) -> None:
+    """A new role or database: its name is free on the branch, which has room for one more."""
+    if name in taken:
+        raise bad_request(f"{kind} {name!r} already exists on branch {branch.id}")
+    if len(taken) >= rules.MAX_PER_BRANCH:
+        raise bad_request(f"branch {branch.id} already has {rules.MAX_PER_BRANCH} {kind}s")
+
+
+def _created(
+    session: Session, project: ProjectRecord, branch: BranchRecord, key: str, view: JSON
+) -> Reply:
+    """201 for a new role or database, with the `apply_config` operation that creates it."""
     writer = next((e for e in project.endpoints if e.branch_id == branch.id), None)
-    return OperationSpec("apply_config", branch.id, writer.id if writer else None)
+    spec = OperationSpec("apply_config", branch.id, writer.id if writer else None)
+    operations = session.schedule(project, [spec])
+    session.save(project)
+    return 201, {
+        key: view,
+        "operations": [operation_view(op, project.id, session.now) for op in operations],
+    }
 
 
 def list_databases(session: Session, request: ApiRequest) -> Reply:
@@ -199,11 +216,12 @@ def create_database(session: Session, request: ApiRequest) -> Reply:
     project = session.project(request.params["project_id"])
     branch = find_branch(project, request.params["branch_id"])
     rules.check_database_name(fields.name)
-    existing = [d for d in project.databases if d.branch_id == branch.id]
-    if any(d.name == fields.name for d in existing):
-        raise bad_request(f"database {fields.name!r} already exists on branch {branch.id}")
-    if len(existing) >= rules.MAX_PER_BRANCH:
-        raise bad_request(f"branch {branch.id} already has {rules.MAX_PER_BRANCH} databases")
+    _check_room(
+        branch,
+        "database",
+        fields.name,
+        [d.name for d in project.databases if d.branch_id == branch.id],
+    )
     if not any(r.branch_id == branch.id and r.name == fields.owner_name for r in project.roles):
         raise bad_request(f"owner_name: role {fields.owner_name!r} does not exist on {branch.id}")
     session.require_unlocked(project)
@@ -216,12 +234,7 @@ def create_database(session: Session, request: ApiRequest) -> Reply:
         updated_at=session.now,
     )
     project.databases.append(database)
-    operations = session.schedule(project, [_apply_config(project, branch)])
-    session.save(project)
-    return 201, {
-        "database": database_view(database),
-        "operations": [operation_view(op, project.id, session.now) for op in operations],
-    }
+    return _created(session, project, branch, "database", database_view(database))
 
 
 def list_roles(session: Session, request: ApiRequest) -> Reply:
@@ -235,11 +248,9 @@ def create_role(session: Session, request: ApiRequest) -> Reply:
     project = session.project(request.params["project_id"])
     branch = find_branch(project, request.params["branch_id"])
     rules.check_role_name(fields.name)
-    existing = [r for r in project.roles if r.branch_id == branch.id]
-    if any(r.name == fields.name for r in existing):
-        raise bad_request(f"role {fields.name!r} already exists on branch {branch.id}")
-    if len(existing) >= rules.MAX_PER_BRANCH:
-        raise bad_request(f"branch {branch.id} already has {rules.MAX_PER_BRANCH} roles")
+    _check_room(
+        branch, "role", fields.name, [r.name for r in project.roles if r.branch_id == branch.id]
+    )
     session.require_unlocked(project)
     role = RoleRecord(
         branch_id=branch.id,
@@ -250,12 +261,7 @@ def create_role(session: Session, request: ApiRequest) -> Reply:
         updated_at=session.now,
     )
     project.roles.append(role)
-    operations = session.schedule(project, [_apply_config(project, branch)])
-    session.save(project)
-    return 201, {
-        "role": role_view(role, with_password=True),
-        "operations": [operation_view(op, project.id, session.now) for op in operations],
-    }
+    return _created(session, project, branch, "role", role_view(role, with_password=True))
 
 
 def _uri_endpoint(
