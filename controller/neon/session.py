@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
@@ -67,12 +67,15 @@ _ORG_ID_HINT = f"a personal API key must name its organization: set {ENV_ORG_ID}
 
 @dataclass(frozen=True)
 class Reply:
-    """A 2xx answer: its body and where it came from (for errors raised while parsing it)."""
+    """A 2xx answer: its body and where it came from (for errors raised while parsing it).
+
+    The body stays out of `repr`: a create's answer holds passwords and connection URIs.
+    """
 
     method: str
     path: str
     status: int
-    content: bytes
+    content: bytes = field(repr=False)
     request_id: str
 
     def parse(self, model: type[M]) -> M:

@@ -100,7 +100,13 @@ def test_created_projects_keep_no_password_or_connection_uri() -> None:
         secrets += [uri["connection_uri"] for uri in body["connection_uris"]]
         assert secrets
         created = CreatedProject.model_validate(body)
-        for text in (repr(created), created.model_dump_json(), str(created.model_dump())):
+        reply = Reply("POST", "/projects", 201, json.dumps(body).encode(), "req-1")
+        for text in (
+            repr(created),
+            created.model_dump_json(),
+            str(created.model_dump()),
+            repr(reply),
+        ):
             for secret in secrets:
                 assert secret not in text
         assert created.project.id == body["project"]["id"]
