@@ -81,16 +81,11 @@ def new_endpoint(
 
 def apply_fields(endpoint: EndpointRecord, fields: EndpointFields | BranchEndpointOptions) -> None:
     """Copy requested settings onto a compute, checking Neon's size and timeout rules."""
-    min_cu = fields.autoscaling_limit_min_cu
-    max_cu = fields.autoscaling_limit_max_cu
-    new_min = endpoint.min_cu if min_cu is None else min_cu
-    new_max = endpoint.max_cu if max_cu is None else max_cu
-    if min_cu is not None and max_cu is None:
-        new_max = max(new_max, new_min)
-    if max_cu is not None and min_cu is None:
-        new_min = min(new_min, new_max)
-    rules.check_compute_range(new_min, new_max)
-    endpoint.min_cu, endpoint.max_cu = new_min, new_max
+    endpoint.min_cu, endpoint.max_cu = rules.resolve_range(
+        (endpoint.min_cu, endpoint.max_cu),
+        fields.autoscaling_limit_min_cu,
+        fields.autoscaling_limit_max_cu,
+    )
     if fields.suspend_timeout_seconds is not None:
         rules.check_suspend_timeout("suspend_timeout_seconds", fields.suspend_timeout_seconds)
         endpoint.suspend_timeout_seconds = fields.suspend_timeout_seconds

@@ -84,14 +84,11 @@ def merge_endpoint_defaults(
     current: dict[str, Any], update: DefaultEndpointSettingsBody
 ) -> dict[str, Any]:
     """New default compute settings, checked against Neon's compute-size rules."""
-    patch = update.model_dump(exclude_none=True)
-    merged = {**current, **patch}
-    if "autoscaling_limit_min_cu" in patch and "autoscaling_limit_max_cu" not in patch:
-        merged["autoscaling_limit_max_cu"] = max(
-            merged["autoscaling_limit_max_cu"], patch["autoscaling_limit_min_cu"]
-        )
-    rules.check_compute_range(
-        merged["autoscaling_limit_min_cu"], merged["autoscaling_limit_max_cu"]
+    merged = {**current, **update.model_dump(exclude_none=True)}
+    merged["autoscaling_limit_min_cu"], merged["autoscaling_limit_max_cu"] = rules.resolve_range(
+        (current["autoscaling_limit_min_cu"], current["autoscaling_limit_max_cu"]),
+        update.autoscaling_limit_min_cu,
+        update.autoscaling_limit_max_cu,
     )
     rules.check_suspend_timeout(
         "default_endpoint_settings.suspend_timeout_seconds", merged["suspend_timeout_seconds"]

@@ -88,6 +88,25 @@ def check_compute_range(min_cu: float, max_cu: float) -> None:
         )
 
 
+def resolve_range(
+    current: tuple[float, float], requested_min: float | None, requested_max: float | None
+) -> tuple[float, float]:
+    """The compute range after an update that may give one bound only, checked.
+
+    A bound left out keeps its value unless the other would pass it: raising the minimum alone
+    above the maximum raises the maximum with it, lowering the maximum alone below the minimum
+    lowers the minimum (a choice: Neon does not document this case).
+    """
+    low = current[0] if requested_min is None else requested_min
+    high = current[1] if requested_max is None else requested_max
+    if requested_max is None:
+        high = max(high, low)
+    if requested_min is None:
+        low = min(low, high)
+    check_compute_range(low, high)
+    return low, high
+
+
 def check_suspend_timeout(field: str, seconds: int) -> None:
     if seconds in (-1, 0) or MIN_SUSPEND_TIMEOUT <= seconds <= MAX_SUSPEND_TIMEOUT:
         return

@@ -175,3 +175,27 @@ async def test_branches_databases_and_roles(neon: Neon) -> None:
     assert sorted(r["name"] for r in child.json()["roles"]) == ["app", "neondb_owner"]
     branches = (await neon.get(f"/projects/{project_id}/branches", sort_by="name"))["branches"]
     assert [b["name"] for b in branches] == ["main", "dev"]  # sort_order defaults to desc
+
+
+@pytest.mark.parametrize(
+    ("before", "update", "after"),
+    [
+        ((1, 4), {"autoscaling_limit_max_cu": 0.5}, (0.5, 0.5)),  # the minimum follows down
+        ((1, 4), {"autoscaling_limit_min_cu": 8}, (8, 8)),  # the maximum follows up
+        ((1, 4), {"autoscaling_limit_max_cu": 2}, (1, 2)),  # the minimum keeps its value
+    ],
+)
+async def test_one_bound_alone_updates_computes_and_defaults_alike(
+    neon: Neon, before: tuple[float, float], update: dict[str, float], after: tuple[float, float]
+) -> None:
+    low, high = before
+    bounds = {"autoscaling_limit_min_cu": low, "autoscaling_limit_max_cu": high}
+    project_id, _, endpoint_id = await project_with_compute(neon, default_endpoint_settings=bounds)
+    endpoint = (await patch(neon, project_id, endpoint_id, **update)).json()["endpoint"]
+    project = await neon.api.patch(
+        f"/projects/{project_id}", json={"project": {"default_endpoint_settings": update}}
+    )
+    defaults = project.json()["project"]["default_endpoint_settings"]
+    keys = ("autoscaling_limit_min_cu", "autoscaling_limit_max_cu")
+    assert tuple(endpoint[key] for key in keys) == after
+    assert tuple(defaults[key] for key in keys) == after
