@@ -12,7 +12,9 @@ limits (an unlimited limit counts as infinitely large):
 This order never ranks a plan above one whose every limit is at least as large as its own: when
 plans nest (Free < Pro < Enterprise) the answer is the lowest plan that fits, whatever the names.
 A plan fits when the projected use of the period stays strictly below each of its limits
-(reaching a limit is what suspends computes). Pure functions of the plans and the projection.
+(reaching a limit is what suspends computes). Plans below the tenant's own are never offered:
+a tenant on Pro whose own overrides are tight gets "Pro fits", not a downgrade to Free. Pure
+functions of the plans and the projection.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ LimitKey = tuple[int, int]
 class UpgradePath:
     """The suggestion for one tenant.
 
-    `plan` is the smallest fitting plan (None when no plan in plans/ fits); `is_current` says it
-    is the tenant's own plan (its overrides are tighter than the plan, or the projection fits).
+    `plan` is the smallest fitting plan not below the tenant's own (None when none fits);
+    `is_current` says it is the tenant's own plan (its overrides are tighter than the plan).
     """
 
     plan: str | None
@@ -71,8 +73,15 @@ def _below(amount: int, limit: int | None) -> bool:
 def upgrade_path(
     plans: Mapping[str, PricingPlan], projected: Mapping[str, int], current_plan: str
 ) -> UpgradePath:
-    """The smallest plan in `plans` whose limits fit `projected` (use by metric name)."""
-    fitting = [plan for plan in plans.values() if fits(plan.effective_limits(), projected)]
+    """The smallest plan in `plans`, not below `current_plan`, whose limits fit `projected`
+    (use by metric name)."""
+    current = plans.get(current_plan)
+    floor = size_key(current) if current is not None else None
+    fitting = [
+        plan
+        for plan in plans.values()
+        if (floor is None or size_key(plan) >= floor) and fits(plan.effective_limits(), projected)
+    ]
     if not fitting:
         return UpgradePath(plan=None)
     smallest = min(fitting, key=size_key)

@@ -34,6 +34,16 @@ def test_a_limit_reached_exactly_does_not_fit() -> None:
     assert upgrade_path(EXAMPLE, use(compute_time=300 * HOUR), "pro") == UpgradePath("enterprise")
 
 
+def test_a_plan_below_the_tenants_own_is_never_offered() -> None:
+    # An enterprise tenant at warning under its own tight override: free would fit, but the
+    # answer is its own plan, not a downgrade.
+    assert upgrade_path(EXAMPLE, use(data_transfer=GB), "enterprise") == UpgradePath(
+        "enterprise", True
+    )
+    assert upgrade_path(EXAMPLE, use(data_transfer=GB), "pro") == UpgradePath("pro", True)
+    assert upgrade_path(EXAMPLE, use(data_transfer=GB), "free") == UpgradePath("free", True)
+
+
 def test_no_plan_fits_when_every_plan_caps_below_the_projection() -> None:
     assert upgrade_path(EXAMPLE, use(storage=600 * GiB), "pro") == UpgradePath(None)
 
@@ -95,12 +105,14 @@ def test_the_choice_fits_and_no_fitting_plan_is_strictly_below_it(
     offered: Mapping[str, PricingPlan], projected: dict[str, int]
 ) -> None:
     choice = upgrade_path(offered, projected, "plan-0")
-    fitting = [p for p in offered.values() if fits(p.limits, projected)]
+    current = size_key(offered["plan-0"])
+    fitting = [p for p in offered.values() if fits(p.limits, projected) and size_key(p) >= current]
     if choice.plan is None:
         assert fitting == []
         return
     chosen = offered[choice.plan]
     assert fits(chosen.limits, projected)
+    assert size_key(chosen) >= current  # never a downgrade
     for other in fitting:
         if _at_most(other, chosen) and other.limits != chosen.limits:
             raise AssertionError(f"{other.name} fits and is below {chosen.name}")
