@@ -11,7 +11,9 @@ from tests.support.emulator_process import EmulatorProcess
 
 
 def server_date(server: EmulatorProcess) -> datetime:
-    response = httpx.get(server.base_url + "/projects", headers=server.auth_headers)
+    response = httpx.get(
+        server.base_url + "/projects", headers=server.auth_headers, trust_env=False
+    )
     assert response.status_code == 200
     (date,) = response.headers.get_list("date")
     return parsedate_to_datetime(date)

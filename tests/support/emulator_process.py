@@ -162,7 +162,10 @@ class EmulatorProcess:
     # --- the control API -------------------------------------------------------------------
 
     def _control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = httpx.request(method, self.control_url + path, json=body, timeout=30.0)
+        # trust_env=False: an HTTP(S)_PROXY in the environment must not catch localhost calls.
+        response = httpx.request(
+            method, self.control_url + path, json=body, timeout=30.0, trust_env=False
+        )
         if response.status_code >= 400:
             raise EmulatorProcessError(f"{method} /_emulator{path}: {response.text}")
         return response.json()
