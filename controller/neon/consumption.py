@@ -8,12 +8,12 @@ for 168 h, daily for 60 days, monthly for a year) are Neon's to enforce: it answ
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from controller.neon.errors import NeonUsageError
+from controller.neon.routes import NEON_ID
 
 MAX_IDS_PER_REQUEST = 100
 PAGE_LIMIT = 100
@@ -27,7 +27,6 @@ METRICS = (
     "logical_size_bytes",
     "logical_size_bytes_hour",
 )
-_NEON_ID = re.compile(r"^[a-z0-9-]{1,60}$")
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ class ConsumptionQuery:
     ) -> ConsumptionQuery:
         """Check the arguments (NeonUsageError naming the bad one) and normalise them."""
         ids = tuple(dict.fromkeys(project_ids))  # de-duplicated, order kept
-        bad_ids = [value for value in ids if not _NEON_ID.fullmatch(value)]
+        bad_ids = [value for value in ids if not NEON_ID.fullmatch(value)]
         if bad_ids:
             raise NeonUsageError(f"consumption_history: not Neon project ids: {bad_ids[:5]}")
         if granularity not in GRANULARITIES:

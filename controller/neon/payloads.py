@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_NEON_ID = r"^[a-z0-9-]{1,60}$"
+from controller.neon.routes import NEON_ID
 
 
 class Payload(BaseModel):
@@ -63,7 +63,7 @@ class ProjectCreate(Payload):
     name: str | None = Field(default=None, min_length=1, max_length=256)
     region_id: str | None = None
     pg_version: int | None = Field(default=None, ge=14, le=18)
-    org_id: str | None = Field(default=None, pattern=_NEON_ID)
+    org_id: str | None = Field(default=None, pattern=NEON_ID.pattern)
     settings: ProjectSettingsInput | None = None
     default_endpoint_settings: DefaultEndpointSettingsInput | None = None
     history_retention_seconds: int | None = Field(default=None, ge=0, le=2592000)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from controller.neon.errors import NeonUsageError
 
-_NEON_ID = re.compile(r"^[a-z0-9-]{1,60}$")
+NEON_ID = re.compile(r"^[a-z0-9-]{1,60}$")  # projects, branches, endpoints, orgs
 _OPERATION_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
@@ -34,7 +34,7 @@ class Route:
         if fields != set(ids):
             raise NeonUsageError(f"{self.name} needs ids {sorted(fields)}, got {sorted(ids)}")
         for name, value in ids.items():
-            pattern = _OPERATION_ID if name == "operation_id" else _NEON_ID
+            pattern = _OPERATION_ID if name == "operation_id" else NEON_ID
             if not isinstance(value, str) or not pattern.fullmatch(value):
                 raise NeonUsageError(
                     f"{self.name}: {name} {value!r} is not a Neon id ({pattern.pattern})"

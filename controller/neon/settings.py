@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from controller.logs import register_secret
 from controller.neon.errors import NeonConfigError
+from controller.neon.routes import NEON_ID
 
 DEFAULT_HOST = "https://console.neon.tech/api/v2"
 ENV_API_KEY = "NEON_API_KEY"
@@ -110,7 +111,7 @@ def _check_settings(settings: NeonSettings) -> None:
             f"{ENV_HOST} / host must be an http(s) URL such as {DEFAULT_HOST}, "
             f"got {settings.host!r}"
         )
-    if settings.org_id is not None and not _is_neon_id(settings.org_id):
+    if settings.org_id is not None and not NEON_ID.fullmatch(settings.org_id):
         raise NeonConfigError(
             f"{ENV_ORG_ID} / org_id must match ^[a-z0-9-]{{1,60}}$, got {settings.org_id!r}"
         )
@@ -134,7 +135,3 @@ def _check_settings(settings: NeonSettings) -> None:
     for name, ok in checks.items():
         if not ok:
             raise NeonConfigError(f"setting {name} is out of range: {getattr(settings, name)!r}")
-
-
-def _is_neon_id(value: str) -> bool:
-    return 1 <= len(value) <= 60 and all(c.isdigit() or c == "-" or "a" <= c <= "z" for c in value)
