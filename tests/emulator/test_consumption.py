@@ -126,3 +126,32 @@ async def test_history_has_its_own_rate_limit_bucket(neon_factory: NeonFactory) 
     assert (await neon.api.get("/projects")).status_code == 200
     neon.clock.advance(30)  # one token back at 2/min
     assert (await neon.api.get(HISTORY, params=span)).status_code == 200
+
+
+async def test_timeframes_group_by_billing_period_and_only_the_open_one_lacks_an_end(
+    neon: Neon,
+) -> None:
+    project_id = await busy_tenant(neon, cu=1)  # active from 2026-03-10T12:00Z, never suspends
+    neon.clock.advance(22 * 86400 + 3600)  # to 2026-04-01T13:00Z, into April's period
+    body = await neon.get(
+        HISTORY, **window("daily", "2026-03-30T00:00:00Z", "2026-04-05T00:00:00Z")
+    )
+    march, april = body["projects"][0]["periods"]
+    assert (march["period_start"], march["period_end"]) == (
+        "2026-03-01T00:00:00Z",
+        "2026-04-01T00:00:00Z",
+    )
+    assert (april["period_start"], "period_end" in april) == ("2026-04-01T00:00:00Z", False)
+    assert march["period_id"] != april["period_id"]
+    days = [
+        (frame["timeframe_start"], frame["active_time_seconds"])
+        for period in (march, april)
+        for frame in period["consumption"]
+    ]
+    assert days == [
+        ("2026-03-30T00:00:00Z", 86400),
+        ("2026-03-31T00:00:00Z", 86400),
+        ("2026-04-01T00:00:00Z", 13 * 3600),  # the open day, up to now
+    ]
+    project = (await neon.get(f"/projects/{project_id}"))["project"]
+    assert project["active_time_seconds"] == 13 * 3600  # the counters restarted with April
