@@ -12,12 +12,12 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import logging
 import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
 from fractions import Fraction
-from typing import Any
 
 from controller.cli.common import (
     EXIT_ERROR,
@@ -54,7 +54,8 @@ DEFAULT_WARN_AT = "80"
 _PERCENT = re.compile(r"[0-9]{1,3}(\.[0-9]{1,4})?")
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `usage` command."""
     parser = subparsers.add_parser(
         "usage",
         help="show each tenant's consumption against its plan's limits",
@@ -110,7 +111,8 @@ def warn_at_percent(text: str) -> Fraction:
 
 
 def run(args: argparse.Namespace) -> int:
-    configure_logging(level=30)
+    """Report the usage of the fleet in `args.fleet_dir` (see the module docstring)."""
+    configure_logging(level=logging.WARNING)
     fleet = require_valid_fleet(args.fleet_dir)
     scope = tenants_in_scope(fleet, args)
     connection = connect(args.fleet_dir, emulator_flag=args.emulator)
