@@ -59,8 +59,8 @@ class DefaultEndpointSettings(NeonModel):
     pg_settings: dict[str, str] | None = None
 
 
-class ProjectListItem(NeonModel):
-    """A project as `GET /projects` lists it (no consumption counters but `active_time`)."""
+class _ProjectCore(NeonModel):
+    """The fields a project has both in the list and in the full read."""
 
     id: str
     name: str
@@ -73,43 +73,33 @@ class ProjectListItem(NeonModel):
     settings: ProjectSettings | None = None
     default_endpoint_settings: DefaultEndpointSettings | None = None
     history_retention_seconds: int | None = None
-    active_time: int | None = None
     synthetic_storage_size: int | None = None
     compute_last_active_at: Timestamp = None
     created_at: Timestamp = None
     updated_at: Timestamp = None
+
+
+class ProjectListItem(_ProjectCore):
+    """A project as `GET /projects` lists it (no consumption counters but `active_time`)."""
+
+    active_time: int | None = None
     deleted_at: Timestamp = None
     recoverable_until: Timestamp = None
 
 
-class Project(NeonModel):
+class Project(_ProjectCore):
     """A project as `GET /projects/{id}` returns it, with the period's consumption counters."""
 
-    id: str
-    name: str
-    region_id: str
-    pg_version: int
-    platform_id: str | None = None
-    proxy_host: str | None = None
-    provisioner: str | None = None
-    org_id: str | None = None
     owner_id: str | None = None
     store_passwords: bool | None = None
-    settings: ProjectSettings | None = None
-    default_endpoint_settings: DefaultEndpointSettings | None = None
-    history_retention_seconds: int | None = None
     branch_logical_size_limit_bytes: int | None = None
     active_time_seconds: int = 0
     compute_time_seconds: int = 0
     written_data_bytes: int = 0
     data_transfer_bytes: int = 0
     data_storage_bytes_hour: int = 0
-    synthetic_storage_size: int | None = None
     consumption_period_start: Timestamp = None
     consumption_period_end: Timestamp = None
-    compute_last_active_at: Timestamp = None
-    created_at: Timestamp = None
-    updated_at: Timestamp = None
 
     @property
     def quota(self) -> ProjectQuota:
