@@ -10,6 +10,7 @@ sorted by file and position, so the output does not depend on the order files we
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -91,7 +92,7 @@ def load_fleet(fleet_dir: Path) -> FleetLoadResult:
         out.warnings.extend(folder.warnings)
     plans, unusable_plans = _load_plans(plans_folder, out)
     tenants, sources = _load_tenants(tenants_folder, plans, unusable_plans, settings, out)
-    _check_project_names(settings, tenants, prefix_position, out)
+    _check_project_names(settings, sources, prefix_position, out)
     errors = tuple(sorted(set(out.errors), key=sort_key))
     warnings = tuple(sorted(set(out.warnings), key=sort_key))
     if errors:
@@ -286,18 +287,21 @@ def _check_project_id(
 
 def _check_project_names(
     settings: FleetSettings,
-    tenants: dict[str, ResolvedTenant],
+    tenant_ids: Iterable[str],
     prefix_position: Position | None,
     out: _Collector,
 ) -> None:
-    """Prefix + id must fit Neon's project name length; reported once, at the prefix."""
-    too_long = [t for t in tenants.values() if len(t.project_name) > neon.PROJECT_NAME_MAX_CHARS]
-    if not too_long:
+    """Prefix + id must fit Neon's project name length; reported once, at the prefix.
+
+    Checked on every tenant file's id, resolved or not, so that the error shows up in the same
+    run as the tenants' own errors."""
+    prefix = settings.project_name_prefix
+    longest = max(tenant_ids, key=lambda tenant_id: (len(tenant_id), tenant_id), default=None)
+    if longest is None or len(prefix + longest) <= neon.PROJECT_NAME_MAX_CHARS:
         return
-    longest = max(too_long, key=lambda tenant: (len(tenant.project_name), tenant.id))
     message = (
-        f"project_name_prefix: tenant '{longest.id}' would get a project name of "
-        f"{len(longest.project_name)} characters; Neon allows at most "
+        f"project_name_prefix: tenant '{printable(longest)}' would get a project name of "
+        f"{len(prefix + longest)} characters; Neon allows at most "
         f"{neon.PROJECT_NAME_MAX_CHARS}"
     )
     out.error("tenantctl.yaml", prefix_position, message)

@@ -1,15 +1,17 @@
 """Rules that span files or layers: names against files, references, duplicates, and values
 that are fine alone but break a Neon rule once a tenant's overrides meet its plan's values.
 
-Each case is a fleet directory under tests/fixtures/fleets/.
+Each case is a fleet directory under tests/fixtures/fleets/, or built in tmp_path.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from controller.spec import load_fleet
-from tests.spec.fleet_builder import FIXTURES, rendered
+from tests.spec.fleet_builder import BASIC_PLAN, FIXTURES, load_errors, rendered, write_fleet
 
 REGIONS = (
     "aws-ap-southeast-1, aws-ap-southeast-2, aws-eu-central-1, aws-eu-west-2, aws-sa-east-1, "
@@ -100,6 +102,23 @@ def test_a_rule_across_files_or_layers_is_reported_once_at_the_right_place(case:
     result = load_fleet(FIXTURES / case)
     assert result.fleet is None
     assert rendered(result) == (ERROR_CASES[case], [])
+
+
+def test_a_too_long_prefix_is_reported_with_the_tenants_own_errors(tmp_path: Path) -> None:
+    fleet = write_fleet(
+        tmp_path,
+        {
+            "tenantctl.yaml": "project_name_prefix: " + "p" * 253 + "\n",
+            "plans/basic.yaml": BASIC_PLAN,
+            "tenants/acme.yaml": "plan: basik\n",  # not resolved: its plan does not exist
+        },
+    )
+    assert load_errors(fleet) == [
+        "tenantctl.yaml:1:22: project_name_prefix: tenant 'acme' would get a project name of "
+        "257 characters; Neon allows at most 256",
+        "tenants/acme.yaml:1:7: plan: no plan named 'basik' in plans/; did you mean 'basic'? "
+        "(plans: basic)",
+    ]
 
 
 def test_a_large_fixed_compute_that_would_scale_to_zero_is_a_warning() -> None:
