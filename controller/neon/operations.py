@@ -17,11 +17,16 @@ Log event: `neon_operation_wait` (info): project_id, operation_id, action, statu
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import TypeVar
 
 from controller.logs import get_logger
 from controller.neon.backoff import Backoff
-from controller.neon.errors import OperationDeadlineError, OperationFailedError
+from controller.neon.errors import (
+    NeonOperationError,
+    OperationDeadlineError,
+    OperationFailedError,
+)
 from controller.neon.models import Operation
 from controller.neon.settings import NeonSettings
 
@@ -96,35 +101,39 @@ class OperationWaiter:
             poll += 1
 
 
-def _context(origin: Origin | None) -> dict[str, str | None]:
-    if origin is None:
-        return {}
-    return {"method": origin.method, "path": origin.path, "request_id": origin.request_id}
-
-
 def _failed(operation: Operation, origin: Origin | None) -> OperationFailedError:
     reason = f": {operation.error}" if operation.error else ""
-    return OperationFailedError(
-        f"operation {operation.id} ({operation.action}) on project {operation.project_id} "
-        f"ended {operation.status}{reason}",
-        project_id=operation.project_id,
-        operation_id=operation.id,
-        action=operation.action,
-        operation_status=operation.status,
-        neon_message=operation.error or "",
-        **_context(origin),
+    return _operation_error(
+        OperationFailedError, f"ended {operation.status}{reason}", operation, origin
     )
 
 
 def _deadline(
     operation: Operation, origin: Origin | None, timeout: float
 ) -> OperationDeadlineError:
-    return OperationDeadlineError(
-        f"operation {operation.id} ({operation.action}) on project {operation.project_id} "
+    return _operation_error(
+        OperationDeadlineError,
         f"still {operation.status} after {timeout:g}s; it may yet finish: observe before acting",
+        operation,
+        origin,
+    )
+
+
+_E = TypeVar("_E", bound=NeonOperationError)
+
+
+def _operation_error(
+    kind: type[_E], outcome: str, operation: Operation, origin: Origin | None
+) -> _E:
+    """An error naming the operation, its action and project, and the mutation behind it."""
+    context = {} if origin is None else asdict(origin)
+    return kind(
+        f"operation {operation.id} ({operation.action}) on project {operation.project_id} "
+        f"{outcome}",
         project_id=operation.project_id,
         operation_id=operation.id,
         action=operation.action,
         operation_status=operation.status,
-        **_context(origin),
+        neon_message=operation.error or "",
+        **context,
     )
