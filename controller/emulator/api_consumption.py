@@ -108,8 +108,8 @@ def _timeframe(
     frame: JSON = {
         "timeframe_start": iso(start),
         "timeframe_end": iso(end),
-        "active_time_seconds": int(used.active_time_seconds),
-        "compute_time_seconds": int(used.compute_time_seconds),
+        "active_time_seconds": used.active_seconds,
+        "compute_time_seconds": used.compute_seconds,
         "written_data_bytes": used.written_data_bytes,
         "synthetic_storage_size_bytes": size,
     }

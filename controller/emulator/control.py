@@ -65,8 +65,8 @@ def project_status(project: ProjectRecord, now: float) -> dict[str, Any]:
         "consumption_period_start": iso(month_start(now)),
         "consumption_period_end": iso(next_month_start(now)),
         "usage": {
-            "active_time_seconds": int(used.active_time_seconds),
-            "compute_time_seconds": int(used.compute_time_seconds),
+            "active_time_seconds": used.active_seconds,
+            "compute_time_seconds": used.compute_seconds,
             "written_data_bytes": used.written_data_bytes,
             "data_transfer_bytes": used.data_transfer_bytes,
             "logical_size_bytes": logical_size(project, now),

@@ -9,6 +9,7 @@ and lets any window be answered after the fact. Everything here is pure arithmet
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from controller.emulator.state import ActivityInterval, ProjectRecord, UsageEvent
@@ -22,8 +23,9 @@ SUSPENDING_QUOTAS = (
     "data_transfer_bytes",
 )
 _TIME_QUOTAS = ("active_time_seconds", "compute_time_seconds")
-# Reached when within this much of the limit: float sums must not miss an exact crossing.
-_EPSILON = 1e-6
+# Reached when within this much of the limit (a millisecond): sums of float intervals must not
+# miss an exact crossing, however many intervals a period holds.
+_EPSILON = 1e-3
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,24 @@ class Usage:
     def get(self, metric: str) -> float:
         value: float = getattr(self, metric)
         return value
+
+    @property
+    def active_seconds(self) -> int:
+        return whole_seconds(self.active_time_seconds)
+
+    @property
+    def compute_seconds(self) -> int:
+        return whole_seconds(self.compute_time_seconds)
+
+
+def whole_seconds(seconds: float) -> int:
+    """Seconds as Neon reports them (whole), with the tolerance quotas are checked with.
+
+    Summed float intervals land a hair below a whole second (599.9999998 for 600 s active):
+    truncated, the counters would show 599 against a quota of 600 that has already suspended
+    the computes, and a controller comparing the two would see no reason for the suspension.
+    """
+    return math.floor(seconds + _EPSILON)
 
 
 def _overlap(interval: ActivityInterval, start: float, end: float) -> float:

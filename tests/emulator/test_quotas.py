@@ -121,3 +121,20 @@ async def test_logical_size_quota_blocks_writes_only(neon: Neon) -> None:
     assert (await start(neon, project_id, endpoint_id)).status_code == 200
     project = (await neon.get(f"/projects/{project_id}"))["project"]
     assert project["synthetic_storage_size"] == 2_000_000
+
+
+@pytest.mark.parametrize("second_compute_after", [0.7, 1.7])
+async def test_the_counters_show_the_quota_reached_when_computes_are_suspended(
+    neon: Neon, second_compute_after: float
+) -> None:
+    project_id, _ = await tenant(neon, {"active_time_seconds": 1000})
+    branch_id = (await neon.get(f"/projects/{project_id}/branches"))["branches"][0]["id"]
+    neon.clock.advance(second_compute_after)  # two computes, fractional seconds apart
+    endpoint = {"branch_id": branch_id, "type": "read_only"}
+    created = await neon.api.post(f"/projects/{project_id}/endpoints", json={"endpoint": endpoint})
+    assert created.status_code == 201
+    neon.clock.advance(3600)
+    states = (await neon.get(f"/projects/{project_id}/endpoints"))["endpoints"]
+    assert [e["current_state"] for e in states] == ["idle", "idle"]
+    project = (await neon.get(f"/projects/{project_id}"))["project"]
+    assert project["active_time_seconds"] == 1000  # not 999: what a controller compares
