@@ -98,4 +98,4 @@ def describe_type(value: object) -> str:
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """`; did you mean 'x'?` when one candidate is close to the word, else an empty string."""
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return f"; did you mean '{printable(close[0])}'?" if close else ""

@@ -256,8 +256,8 @@ def _check_plan_ref(
 ) -> bool:
     if model.plan in plans or model.plan in unusable_plans:
         return True
-    known = sorted({*plans, *unusable_plans})
-    listing = f" (plans: {', '.join(known)})" if known else " (there are no plans)"
+    known = sorted({*plans, *unusable_plans})  # file stems: escaped, they may be anything
+    listing = f" (plans: {', '.join(map(printable, known))})" if known else " (there are no plans)"
     hint = did_you_mean(model.plan, known)
     message = f"plan: no plan named '{shorten(model.plan)}' in plans/{hint}{listing}"
     out.error(file.path, document.position_of(("plan",)), message)

@@ -188,6 +188,20 @@ def test_control_characters_in_file_names_are_escaped_in_messages(tmp_path: Path
     ]
 
 
+def test_a_plan_file_name_with_control_characters_is_escaped_where_a_tenant_names_it(
+    tmp_path: Path,
+) -> None:
+    fleet = write_fleet(
+        tmp_path, {"plans/e\x1b[31mvil.yaml": BASIC_PLAN, "tenants/acme.yaml": "plan: evil\n"}
+    )
+    assert load_errors(fleet) == [
+        "plans/e\\x1b[31mvil.yaml:1:1: file name 'e\\x1b[31mvil' is not a valid plan name: "
+        "use lowercase letters, digits and hyphens, 1 to 63 characters, starting with a letter",
+        "tenants/acme.yaml:1:7: plan: no plan named 'evil' in plans/; did you mean "
+        "'e\\x1b[31mvil'? (plans: e\\x1b[31mvil)",
+    ]
+
+
 def test_windows_line_endings_are_read_with_the_same_positions(tmp_path: Path) -> None:
     fleet = write_fleet(
         tmp_path,
