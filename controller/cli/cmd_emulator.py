@@ -10,6 +10,8 @@ place that knows both the CLI and the emulator; the emulator itself imports noth
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import sys
 from pathlib import Path
 
 from controller.cli.common import EXIT_OK, CommandError
@@ -110,9 +112,24 @@ def _add_behaviour_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted. Bad settings, a busy port, a bad state file: one-line errors."""
     register_secret(args.api_key)
+    if not _is_loopback(args.host):
+        print(
+            f"tenantctl: warning: serving on {args.host}, beyond this machine; the control API "
+            "(/_emulator: reset, faults, clock) needs no key",
+            file=sys.stderr,
+        )
     try:
         config = EmulatorConfig(
             api_key=args.api_key,

@@ -33,6 +33,19 @@ def test_a_busy_port_is_a_one_line_error(
     assert error.count("\n") == 1
 
 
+def test_binding_beyond_localhost_warns_that_the_control_api_is_open(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as holder:  # busy, so the command stops right after the warning
+        holder.bind(("0.0.0.0", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        assert main(["emulator", "--host", "0.0.0.0", "--port", str(port)]) == EXIT_ERROR
+    warning, error = capsys.readouterr().err.splitlines()
+    assert warning.startswith("tenantctl: warning: serving on 0.0.0.0, beyond this machine")
+    assert error.startswith("tenantctl: error: cannot listen on 0.0.0.0:")
+
+
 def test_an_unusable_state_file_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
