@@ -281,7 +281,7 @@ def _check_project_id(
         )
         out.error(file.path, document.position_of(("project_id",)), message)
         return False
-    seen[model.project_id] = f"'{tenant_id}' ({file.path})"
+    seen[model.project_id] = f"'{printable(tenant_id)}' ({printable(file.path)})"
     return True
 
 

@@ -202,6 +202,20 @@ def test_a_plan_file_name_with_control_characters_is_escaped_where_a_tenant_name
     ]
 
 
+def test_a_tenant_file_name_with_control_characters_is_escaped_where_another_names_it(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "plans/basic.yaml": BASIC_PLAN,
+        "tenants/a\x1b[2J.yaml": "plan: basic\nproject_id: p-1\n",
+        "tenants/globex.yaml": "plan: basic\nproject_id: p-1\n",
+    }
+    assert load_errors(write_fleet(tmp_path, files))[1] == (
+        "tenants/globex.yaml:2:13: project_id: project 'p-1' is already bound to tenant "
+        "'a\\x1b[2J' (tenants/a\\x1b[2J.yaml); a project belongs to one tenant"
+    )
+
+
 def test_windows_line_endings_are_read_with_the_same_positions(tmp_path: Path) -> None:
     fleet = write_fleet(
         tmp_path,
