@@ -30,7 +30,7 @@ from controller.neon.errors import ConsumptionUnavailableError
 from controller.neon.models import BranchList, Project, ProjectConsumptionHistory
 from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.matching import Matching, TenantMatch, match_fleet
-from controller.reconcile.observe import mark_of, observed_project
+from controller.reconcile.observe import mark_of, observed_project, usage_of
 from controller.reconcile.observed import ObservedFleet
 from controller.usage.history import daily_usage
 from controller.usage.metrics import HISTORY_FIELDS, METRICS
@@ -131,9 +131,8 @@ class UsageReader:
     def _reading(
         self, project: Project, histories: dict[str, History], now: datetime, clock: ClockSource
     ) -> ProjectReading:
-        branches = self._branches[project.id].branches
-        used = {m.name: getattr(project, m.quota_key, 0) for m in METRICS if m.cumulative}
-        used["storage"] = max((b.logical_size or 0 for b in branches), default=0)
+        # The same measure of use as the change plan's "limit below current usage" warning.
+        observed = usage_of(project, self._branches[project.id])
         quota = project.quota
         return ProjectReading(
             project_id=project.id,
@@ -143,7 +142,7 @@ class UsageReader:
             created_at=project.created_at,
             period_start=project.consumption_period_start,
             period_end=project.consumption_period_end,
-            used=used,
+            used={m.name: getattr(observed, m.quota_key) for m in METRICS},
             quota={m.name: getattr(quota, m.quota_key) or None for m in METRICS},
             history=histories.get(project.id, History(available=True)),
         )
