@@ -159,7 +159,7 @@ def execute(
         for tid in scope
     }
     cache = UsageCache(
-        cache_path(args.fleet_dir, settings.host, settings.org_id),
+        cache_path(args.fleet_dir, settings.host, settings.org_id, settings.api_key),
         host=settings.host,
         org_id=settings.org_id,
         clock=local_clock,

@@ -2,8 +2,8 @@
 
 Why this exists: Neon updates consumption about every 15 minutes and asks partners not to poll
 more often; a cron job or a dashboard calling `tenantctl usage` every minute should cost Neon
-nothing between refreshes. Readings are kept per tenant in one JSON file per target (Neon host
-and org) under the fleet's `.tenantctl/` directory, and reused while younger than
+nothing between refreshes. Readings are kept per tenant in one JSON file per target (Neon host,
+org and API key) under the fleet's `.tenantctl/` directory, and reused while younger than
 `MAX_AGE` by the local clock (injected, so tests move it).
 
 A cached reading is reused only for the same tenant identity (fleet, project name, adopted
@@ -57,9 +57,14 @@ class CacheFile(BaseModel):
     entries: dict[str, CacheEntry]
 
 
-def cache_path(fleet_dir: Path, host: str, org_id: str | None) -> Path:
-    """`.tenantctl/usage-cache-<digest>.json`: one file per Neon host and org."""
-    digest = hashlib.sha256(f"{host}\n{org_id or ''}".encode()).hexdigest()[:16]
+def cache_path(fleet_dir: Path, host: str, org_id: str | None, api_key: str) -> Path:
+    """`.tenantctl/usage-cache-<digest>.json`: one file per Neon host, org and API key.
+
+    The key counts because, without an org, it alone says which account is read: two keys used
+    from one fleet directory must never share readings. Only a one-way digest of it is kept
+    (16 hex digits of SHA-256, together with host and org), never the key itself."""
+    account = f"{host}\n{org_id or ''}\n{api_key}"
+    digest = hashlib.sha256(account.encode()).hexdigest()[:16]
     return fleet_dir / CACHE_DIR / f"usage-cache-{digest}.json"
 
 

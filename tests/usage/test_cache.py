@@ -21,12 +21,14 @@ from tests.usage.conftest import LocalClock
 
 pytestmark = pytest.mark.anyio
 HOST = "https://console.neon.tech/api/v2"
+KEY = "napi_test-key"
 ACME = tenant_identity("example", "acme", None)
 GLOBEX = tenant_identity("example", "globex", None)
 
 
 def make_cache(tmp_path: Path, clock: LocalClock, *, org_id: str | None = "org-1") -> UsageCache:
-    return UsageCache(cache_path(tmp_path, HOST, org_id), host=HOST, org_id=org_id, clock=clock)
+    path = cache_path(tmp_path, HOST, org_id, KEY)
+    return UsageCache(path, host=HOST, org_id=org_id, clock=clock)
 
 
 def acme_reading() -> TenantReading:
@@ -46,12 +48,22 @@ class Reader:
 
 
 def test_the_cache_file_is_per_target_under_the_fleets_state_directory(tmp_path: Path) -> None:
-    one = cache_path(tmp_path, HOST, "org-1")
+    one = cache_path(tmp_path, HOST, "org-1", KEY)
     assert one.parent == tmp_path / ".tenantctl"
     assert one.name.startswith("usage-cache-")
-    assert one != cache_path(tmp_path, HOST, "org-2")
-    assert one != cache_path(tmp_path, "http://127.0.0.1:4010/api/v2", "org-1")
-    assert one == cache_path(tmp_path, HOST, "org-1")
+    assert one != cache_path(tmp_path, HOST, "org-2", KEY)
+    assert one != cache_path(tmp_path, "http://127.0.0.1:4010/api/v2", "org-1", KEY)
+    assert one == cache_path(tmp_path, HOST, "org-1", KEY)
+
+
+def test_two_api_keys_never_share_readings_and_the_key_is_not_in_the_name(
+    tmp_path: Path,
+) -> None:
+    # Without an org, the key alone says which account is read.
+    staging = cache_path(tmp_path, HOST, None, "napi_staging-key")
+    production = cache_path(tmp_path, HOST, None, "napi_production-key")
+    assert staging != production
+    assert "napi" not in staging.name + production.name
 
 
 async def test_a_second_poll_within_15_minutes_does_not_read_neon(
