@@ -157,7 +157,9 @@ class NeonClient:
             page = reply.parse(ProjectsPage)
             return page.projects, page.pagination.cursor if page.pagination else None
 
-        return await collect_pages(fetch, PROJECTS_PAGE_LIMIT)
+        return await collect_pages(
+            fetch, PROJECTS_PAGE_LIMIT, path="/projects", cursor_required=True
+        )
 
     async def get_project(self, project_id: str) -> Project:
         """One project with its settings, quota and this period's consumption counters."""
@@ -218,7 +220,8 @@ class NeonClient:
             annotations.update(page.annotations)
             return page.branches, page.pagination.next if page.pagination else None
 
-        branches = await collect_pages(fetch, BRANCHES_PAGE_LIMIT)
+        path = routes.LIST_BRANCHES.path(**ids)
+        branches = await collect_pages(fetch, BRANCHES_PAGE_LIMIT, path=path)
         return BranchList(branches=branches, annotations=annotations)
 
     async def list_endpoints(self, project_id: str) -> list[Endpoint]:
@@ -319,7 +322,7 @@ class NeonClient:
             more = page.pagination.cursor if page.pagination and missing else None
             return page.projects, more
 
-        return await collect_pages(fetch, limit)
+        return await collect_pages(fetch, limit, path=routes.CONSUMPTION_HISTORY.template)
 
     # -- plumbing ---------------------------------------------------------------------------
 

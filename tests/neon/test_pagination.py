@@ -11,6 +11,7 @@ import pytest
 from controller.neon import (
     ConsumptionUnavailableError,
     IncompleteListError,
+    InvalidResponseError,
     NeonUsageError,
 )
 from controller.neon.pagination import collect_pages, next_cursor
@@ -116,15 +117,41 @@ async def test_collect_pages_follows_cursors_until_a_short_page() -> None:
         asked.append(cursor)
         return pages[cursor]
 
-    assert await collect_pages(fetch, limit=2) == [1, 2, 3, 4, 5]
+    assert await collect_pages(fetch, limit=2, path="/things") == [1, 2, 3, 4, 5]
     assert asked == [None, "c1", "c2"]
 
 
-def test_a_repeated_cursor_ends_the_list() -> None:
-    assert next_cursor("p-9", 400, 400, previous="p-9") is None
-    assert next_cursor("p-9", 399, 400, previous=None) is None
-    assert next_cursor(None, 400, 400, previous=None) is None
+def test_where_a_list_ends() -> None:
+    assert next_cursor("p-9", 399, 400, previous=None) is None  # a short page: the end
+    assert next_cursor(None, 400, 400, previous=None) is None  # no cursor, none required
     assert next_cursor("p-9", 400, 400, previous="p-1") == "p-9"
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ({"pagination": {"cursor": "tenant-0399"}}, "the cursor 'tenant-0399' came back twice"),
+        ({}, "a full page of 400 came back without a cursor"),
+    ],
+    ids=["repeated-cursor", "no-cursor"],
+)
+async def test_a_project_list_that_cannot_be_read_to_the_end_is_an_error_not_a_short_list(
+    neon: ScriptedNeon, clock: FakeClock, page: dict[str, Any], message: str
+) -> None:
+    """Stopping early would pass the first page off as the whole fleet."""
+    ids = [f"tenant-{n:04d}" for n in range(400)]
+    full: dict[str, Any] = {
+        "projects": [list_item(project_id) for project_id in ids],
+        "applications": {},
+        "integrations": {},
+    }
+    first = ok({**full, "pagination": {"cursor": "tenant-0399"}})
+    neon.on("GET", "/projects", first, ok({**full, **page}))
+    async with make_client(neon.transport(), clock) as client:
+        with pytest.raises(InvalidResponseError) as caught:
+            await client.list_projects()
+    assert str(caught.value) == f"GET /projects: {message}: the rest of the list cannot be read"
+    assert len(neon.requests) == 2
 
 
 def consumption_pages() -> Any:
