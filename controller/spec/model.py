@@ -70,15 +70,6 @@ class Limits:
         """Every limit by name, in the documented order."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def fits(self, usage: Mapping[str, int]) -> bool:
-        """True when each amount in `usage` (keyed by limit name) is within its cap."""
-        caps = self.as_dict()
-        for name, amount in usage.items():
-            cap = caps[name]
-            if cap is not None and amount > cap:
-                return False
-        return True
-
 
 @dataclass(frozen=True, slots=True)
 class ComputeSettings:
@@ -115,13 +106,9 @@ class PricingPlan:
     source: str  # path of the plan file, relative to the fleet directory
     region: str | None
     pg_version: int | None
-    limits: Limits  # omitted limits are no cap, so the plan's limits are already effective
+    limits: Limits  # omitted limits are no cap: these are what a tenant without overrides gets
     compute: PlanCompute
     history_retention_seconds: int | None
-
-    def effective_limits(self) -> Limits:
-        """The caps a tenant on this plan gets without overrides (for upgrade suggestions)."""
-        return self.limits
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,7 @@ def _limit_key(limit: int | None) -> LimitKey:
 
 def size_key(plan: PricingPlan) -> tuple[int, tuple[LimitKey, ...], str]:
     """The sort key of a plan in the "smallest first" order described above."""
-    limits = plan.effective_limits().as_dict()
+    limits = plan.limits.as_dict()
     keys = tuple(_limit_key(limits[name]) for name in SIZE_ORDER)
     unlimited = sum(1 for name in SIZE_ORDER if limits[name] is None)
     return unlimited, keys, plan.name
@@ -80,7 +80,7 @@ def upgrade_path(
     fitting = [
         plan
         for plan in plans.values()
-        if (floor is None or size_key(plan) >= floor) and fits(plan.effective_limits(), projected)
+        if (floor is None or size_key(plan) >= floor) and fits(plan.limits, projected)
     ]
     if not fitting:
         return UpgradePath(plan=None)
