@@ -5,8 +5,9 @@ each metric how much is used, what share of the limit that is, its status, where
 and for tenants in trouble which plan would fit. No I/O, no clock: "now" is the reading's instant.
 
 Statuses of a metric (a tenant takes its worst):
-- `exceeded`: used >= limit. Neon has suspended the project's computes (storage: it blocks
-  writes; computes still run), until the period ends or the limit is raised.
+- `exceeded`: used >= limit, or >= the lower quota Neon still enforces until `apply` runs. Neon
+  has suspended the project's computes (storage: it blocks writes; computes still run), until
+  the period ends or the limit is raised.
 - `warning`: used >= warn_at percent of the limit.
 - `ok`: below that. `unlimited`: no limit, nothing to compare.
 A tenant without a project yet is `no project`; one whose project cannot be told apart (an
@@ -102,8 +103,15 @@ class TenantUsage:
         return self.status in ALERTING
 
 
-def metric_status(used: int, limit: int | None, warn_at: Fraction) -> Status:
-    """`exceeded` at or over the limit, `warning` at or over warn_at percent, else `ok`."""
+def metric_status(
+    used: int, limit: int | None, warn_at: Fraction, enforced: int | None = None
+) -> Status:
+    """`exceeded` at or over the limit, `warning` at or over warn_at percent, else `ok`.
+
+    Also `exceeded` at or over `enforced`, the quota Neon enforces now, when it is lower than
+    the limit (the fleet raised it and `apply` has not run): Neon suspends at its own quota."""
+    if enforced is not None and used >= enforced:
+        return Status.EXCEEDED
     if limit is None or limit <= 0:
         return Status.UNLIMITED
     if used >= limit:
@@ -176,14 +184,14 @@ def _metric_usage(
 ) -> MetricUsage:
     used = found.used.get(metric.name, 0)
     limit = limit if limit else None  # 0 is Neon's "no limit"
-    status = metric_status(used, limit, warn_at)
+    enforced = found.quota.get(metric.name) or None
+    status = metric_status(used, limit, warn_at, enforced)
     baseline: int | None = 0
     if not metric.cumulative:
         baseline = storage_baseline(found.history, period, created_in_period)
     projection = None if baseline is None else project(used, baseline, limit, window)
-    crossed = None
-    if status is Status.EXCEEDED and limit is not None:
-        crossed = reached_on(found.history, metric, limit, period)
+    reached = [cap for cap in (limit, enforced) if cap is not None and used >= cap]
+    crossed = reached_on(found.history, metric, min(reached), period) if reached else None
     return MetricUsage(
         metric=metric,
         used=used,
@@ -192,7 +200,7 @@ def _metric_usage(
         status=status,
         projection=projection,
         reached_on=crossed,
-        neon_quota=found.quota.get(metric.name) or None,
+        neon_quota=enforced,
     )
 
 

@@ -63,10 +63,10 @@ def period_cell(period: BillingPeriod) -> str:
 
 def reached_cell(usage: MetricUsage) -> str:
     """When the limit is (or was) reached: a date, `after period end (...)`, or why not."""
-    if usage.limit is None:
-        return "-"
     if usage.status is Status.EXCEEDED:
         return f"reached {usage.reached_on.isoformat()}" if usage.reached_on else "reached"
+    if usage.limit is None:
+        return "-"
     projection = usage.projection
     if projection is None:
         return "? (needs history)"

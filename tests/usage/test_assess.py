@@ -58,6 +58,49 @@ def test_status_thresholds_are_exact(
     assert metric_status(used, limit, warn_at) is expected
 
 
+@pytest.mark.parametrize(
+    ("used", "limit", "enforced", "expected"),
+    [
+        (5000, 10_000, 5000, Status.EXCEEDED),  # Neon still enforces a lower quota
+        (4999, 10_000, 5000, Status.OK),
+        (5000, None, 5000, Status.EXCEEDED),  # the fleet lifted the cap; apply has not run
+        (12_000, 10_000, 20_000, Status.EXCEEDED),  # the fleet lowered it: apply will enforce
+    ],
+)
+def test_a_quota_neon_still_enforces_counts_until_apply_runs(
+    used: int, limit: int | None, enforced: int, expected: Status
+) -> None:
+    assert metric_status(used, limit, WARN_80, enforced) is expected
+
+
+def test_a_tenant_suspended_by_neons_older_quota_is_exceeded_and_alerts() -> None:
+    # The fleet raised compute time to 300 h, but Neon still enforces 100 h: at 150 h Neon has
+    # suspended the computes, so the tenant alerts although it uses half of its new limit.
+    found = reading(
+        at=june(16),
+        used={"compute_time": 150 * HOUR},
+        quota={"compute_time": 100 * HOUR},
+        days={
+            date(2025, 6, 3): {"compute_time": 60 * HOUR},
+            date(2025, 6, 7): {"compute_time": 90 * HOUR},
+        },
+    )
+    usage = assess_tenant(
+        tenant("acme", "pro", compute_time=300 * HOUR),
+        tenant_reading("acme", found),
+        PLANS,
+        WARN_80,
+    )
+    compute = next(m for m in usage.metrics if m.metric.name == "compute_time")
+    assert (usage.status, usage.alerting) == (Status.EXCEEDED, True)
+    assert (compute.percent, compute.status, compute.reached_on) == (
+        Fraction(50),
+        Status.EXCEEDED,
+        date(2025, 6, 7),  # the day Neon's 100 h were reached
+    )
+    assert "Neon enforces other limits than the fleet for: compute time" in usage.notes[0]
+
+
 def test_a_tenant_at_85_percent_gets_its_numbers_projection_and_upgrade_exactly() -> None:
     pro_tenant = tenant("acme", "pro", compute_time=300 * HOUR, active_time=750 * HOUR)
     found = reading(

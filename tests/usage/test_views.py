@@ -167,6 +167,34 @@ def test_the_table_reads_in_the_limits_units_without_colour_off_a_terminal() -> 
     ) in text
 
 
+def test_a_limit_the_fleet_lifted_but_neon_still_enforces_shows_as_reached() -> None:
+    found = reading(
+        at=june(18),
+        used={"compute_time": 150 * HOUR},
+        quota={"compute_time": 100 * HOUR},
+        days={date(2025, 6, 7): {"compute_time": 150 * HOUR}},
+    )
+    report = build_report(
+        fleet([tenant("acme", "enterprise")], PLANS),
+        {"acme": tenant_reading("acme", found)},
+        Fraction(80),
+        target="Neon API test",
+    )
+    compute = next(
+        line for line in render_table(report, color=False).splitlines() if "compute" in line
+    )
+    assert compute.split()[3:] == [
+        "unlimited",
+        "-",
+        "EXCEEDED",
+        "(computes",
+        "suspended)",
+        "264.7h",
+        "reached",
+        "2025-06-07",
+    ]
+
+
 def test_the_table_is_coloured_on_a_terminal() -> None:
     assert "\x1b[" in render_table(make_report(), color=True)
 
