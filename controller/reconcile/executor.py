@@ -191,15 +191,16 @@ class Executor:
         await self._client.delete_project(project_id)
 
     async def _verify_ownership(self, fleet: str, action: Action, project_id: str) -> None:
-        if action.adopted:
-            return  # bound by project_id in the tenant file
+        """The project must carry this tenant's mark, or (adopted) no tenantctl mark at all."""
         mark = await self._observer.mark(project_id, fresh=self._options.check_staleness)
-        if mark != OwnershipMark(fleet=fleet, tenant_id=action.tenant):
-            raise ApplyRefused(
-                Outcome.CONFLICT,
-                f"project {project_id} does not carry tenantctl's mark for tenant "
-                f"{action.tenant!r}; refusing to modify it",
-            )
+        own = OwnershipMark(fleet=fleet, tenant_id=action.tenant)
+        if mark == own or (action.adopted and mark is None):
+            return
+        raise ApplyRefused(
+            Outcome.CONFLICT,
+            f"project {project_id} does not carry tenantctl's mark for tenant "
+            f"{action.tenant!r}; refusing to modify it",
+        )
 
     async def _refuse_if_stale(self, action: Action) -> None:
         if action.kind is ActionKind.CREATE:

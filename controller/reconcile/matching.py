@@ -1,9 +1,10 @@
 """Which live project belongs to which tenant: the identity half of planning (pure).
 
-Order of evidence, strongest first: the tenant file's `project_id` (set by `adopt`), then the
-ownership mark on the default branch, then the deterministic name. A name match is tentative
-until the mark has been read; a project whose mark names nobody in this fleet is never claimed.
-Everything here is a pure function of (desired, observed).
+Order of evidence, strongest first: the ownership mark on the project's root branch, written
+by tenantctl at creation and immutable since; the tenant file's `project_id` (set by `adopt`)
+for projects that carry no mark; then the deterministic name. Until the mark has been read a
+match is tentative, and anything the plan would do with it waits for that read. A project
+whose mark names another tenant or fleet is never claimed, whatever points at it.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ class MatchedBy(StrEnum):
 class TenantMatch:
     """A tenant's project (if any), how it was found, and whether that is certain.
 
-    `verified` is False for a name match whose mark has not been read yet. `conflict` explains
-    why the tenant cannot be reconciled; `project` is then the project shown in the conflict.
+    `verified` is True once the project's mark has been read and agrees (or, for an adopted
+    project, is absent). `conflict` explains why the tenant cannot be reconciled; `project` is
+    then the project shown in the conflict. `pending_marks` lists projects whose marks must be
+    read before the tenant can be matched at all.
     """
 
     tenant: DesiredTenant
@@ -37,6 +40,7 @@ class TenantMatch:
     matched_by: MatchedBy | None = None
     verified: bool = False
     conflict: str | None = None
+    pending_marks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,120 +51,117 @@ class Matching:
     unclaimed: tuple[ObservedProject, ...]
 
 
+@dataclass(frozen=True)
+class _Index:
+    """Lookups over the observed projects, built once per planning pass."""
+
+    fleet: str
+    by_id: Mapping[str, ObservedProject]
+    by_name: Mapping[str, list[ObservedProject]]
+    by_mark: Mapping[str, list[ObservedProject]]
+    marks: Mapping[str, OwnershipMark | None]
+
+
 def match_fleet(desired: DesiredFleetState, observed: ObservedFleet) -> Matching:
     """Match every tenant to at most one project, in tenant-id order (deterministic)."""
-    by_id = {p.project_id: p for p in observed.projects}
-    claimed_by_id = {
-        t.project_id for t in desired.tenants.values() if t.project_id and t.project_id in by_id
+    projects = sorted(observed.projects, key=lambda p: p.project_id)
+    by_id = {p.project_id: p for p in projects}
+    bound = {
+        t.project_id
+        for t in desired.tenants.values()
+        if t.project_id in by_id and not _marked_for_other(observed.marks, t, desired.fleet)
     }
     by_name: dict[str, list[ObservedProject]] = defaultdict(list)
     by_mark: dict[str, list[ObservedProject]] = defaultdict(list)
-    for project in sorted(observed.projects, key=lambda p: p.project_id):
-        if project.project_id in claimed_by_id:
-            continue
-        by_name[project.name].append(project)
+    for project in projects:
         mark = observed.marks.get(project.project_id)
         if mark is not None and mark.fleet == desired.fleet:
             by_mark[mark.tenant_id].append(project)
-
-    matches: dict[str, TenantMatch] = {}
-    for tenant_id in sorted(desired.tenants):
-        tenant = desired.tenants[tenant_id]
-        if tenant.project_id:
-            matches[tenant_id] = _match_adopted(
-                tenant, by_id.get(tenant.project_id), observed, desired
-            )
-        else:
-            matches[tenant_id] = _match_owned(
-                tenant, by_mark, by_name, observed.marks, desired.fleet
-            )
-
+        elif project.project_id not in bound:
+            by_name[project.name].append(project)
+    index = _Index(desired.fleet, by_id, by_name, by_mark, observed.marks)
+    matches = {
+        tenant_id: _match(desired.tenants[tenant_id], index)
+        for tenant_id in sorted(desired.tenants)
+    }
     claimed = {m.project.project_id for m in matches.values() if m.project is not None}
-    unclaimed = tuple(
-        p
-        for p in sorted(observed.projects, key=lambda p: p.project_id)
-        if p.project_id not in claimed
-    )
+    unclaimed = tuple(p for p in projects if p.project_id not in claimed)
     return Matching(tenants=matches, unclaimed=unclaimed)
 
 
-def _match_adopted(
-    tenant: DesiredTenant,
-    project: ObservedProject | None,
-    observed: ObservedFleet,
-    desired: DesiredFleetState,
-) -> TenantMatch:
-    if project is None and tenant.state is TenantState.DELETED:
-        return TenantMatch(tenant)  # already gone, as wanted
+def _marked_for_other(
+    marks: Mapping[str, OwnershipMark | None], tenant: DesiredTenant, fleet: str
+) -> bool:
+    mark = marks.get(tenant.project_id or "")
+    return mark is not None and (mark.fleet, mark.tenant_id) != (fleet, tenant.tenant_id)
+
+
+def _match(tenant: DesiredTenant, index: _Index) -> TenantMatch:
+    if tenant.project_id:
+        return _match_adopted(tenant, index)
+    marked = index.by_mark.get(tenant.tenant_id, [])
+    if len(marked) > 1:
+        ids = ", ".join(p.project_id for p in marked)
+        reason = f"{len(marked)} projects carry this tenant's ownership mark ({ids})"
+        return TenantMatch(tenant, marked[0], MatchedBy.MARK, conflict=reason)
+    if marked:
+        return TenantMatch(tenant, marked[0], MatchedBy.MARK, verified=True)
+    return _match_by_name(tenant, index)
+
+
+def _match_adopted(tenant: DesiredTenant, index: _Index) -> TenantMatch:
+    project = index.by_id.get(tenant.project_id or "")
     if project is None:
-        return TenantMatch(
-            tenant,
-            conflict=(
-                f"project {tenant.project_id} (project_id in the tenant file) does not exist; "
-                "restore it, or remove project_id to let tenantctl create a new project"
-            ),
+        if tenant.state is TenantState.DELETED:
+            return TenantMatch(tenant)  # already gone, as wanted
+        reason = (
+            f"project {tenant.project_id} (project_id in the tenant file) does not exist; "
+            "restore it, or remove project_id to let tenantctl create a new project"
         )
-    mark = observed.marks.get(project.project_id)
-    if mark is not None and (mark.fleet, mark.tenant_id) != (desired.fleet, tenant.tenant_id):
-        return TenantMatch(
-            tenant,
-            project,
-            MatchedBy.PROJECT_ID,
-            conflict=f"project {project.project_id} is marked as {_describe(mark)}",
+        return TenantMatch(tenant, conflict=reason)
+    if project.project_id not in index.marks:
+        return TenantMatch(tenant, project, MatchedBy.PROJECT_ID, verified=False)
+    mark = index.marks[project.project_id]
+    if mark is not None and (mark.fleet, mark.tenant_id) != (index.fleet, tenant.tenant_id):
+        reason = (
+            f"project {project.project_id} (project_id in the tenant file) is marked as "
+            f"{_describe(mark)}"
         )
+        return TenantMatch(tenant, project, MatchedBy.PROJECT_ID, conflict=reason)
     return TenantMatch(tenant, project, MatchedBy.PROJECT_ID, verified=True)
 
 
-def _match_owned(
-    tenant: DesiredTenant,
-    by_mark: Mapping[str, list[ObservedProject]],
-    by_name: Mapping[str, list[ObservedProject]],
-    marks: Mapping[str, OwnershipMark | None],
-    fleet: str,
-) -> TenantMatch:
-    marked = by_mark.get(tenant.tenant_id, [])
-    if len(marked) > 1:
-        ids = ", ".join(p.project_id for p in marked)
-        return TenantMatch(
-            tenant,
-            marked[0],
-            MatchedBy.MARK,
-            conflict=f"{len(marked)} projects carry this tenant's ownership mark ({ids})",
-        )
-    if marked:
-        return TenantMatch(tenant, marked[0], MatchedBy.MARK, verified=True)
-    named = by_name.get(tenant.project_name, [])
+def _match_by_name(tenant: DesiredTenant, index: _Index) -> TenantMatch:
+    named = index.by_name.get(tenant.project_name, [])
+    unread = tuple(p.project_id for p in named if p.project_id not in index.marks)
     if len(named) > 1:
+        if unread:
+            return TenantMatch(tenant, pending_marks=unread)
+        if tenant.state is TenantState.DELETED:
+            return TenantMatch(tenant)  # namesakes that are not ours: nothing to delete
         ids = ", ".join(p.project_id for p in named)
-        return TenantMatch(
-            tenant,
-            named[0],
-            MatchedBy.NAME,
-            conflict=f"{len(named)} projects are named {tenant.project_name!r} ({ids})",
+        reason = (
+            f"{len(named)} projects are named {tenant.project_name!r} ({ids}) and none carries "
+            "this tenant's ownership mark; adopt one with tenantctl adopt"
         )
+        return TenantMatch(tenant, named[0], MatchedBy.NAME, conflict=reason)
     if not named:
         return TenantMatch(tenant)
     project = named[0]
-    if project.project_id not in marks:
+    if unread:
         return TenantMatch(tenant, project, MatchedBy.NAME, verified=False)
-    mark = marks[project.project_id]
+    if tenant.state is TenantState.DELETED:
+        return TenantMatch(tenant)  # a namesake that is not ours: nothing to delete
+    mark = index.marks[project.project_id]
     if mark is None:
-        return TenantMatch(
-            tenant,
-            project,
-            MatchedBy.NAME,
-            conflict=(
-                f"project {project.project_id} named {project.name!r} exists but is not managed "
-                f"by tenantctl; adopt it: tenantctl adopt {tenant.tenant_id} "
-                f"--project-id {project.project_id}"
-            ),
+        reason = (
+            f"project {project.project_id} named {project.name!r} exists but is not managed "
+            f"by tenantctl; adopt it: tenantctl adopt {tenant.tenant_id} "
+            f"--project-id {project.project_id}"
         )
-    return TenantMatch(
-        tenant,
-        project,
-        MatchedBy.NAME,
-        conflict=f"project {project.project_id} is marked as {_describe(mark)}",
-    )
+    else:
+        reason = f"project {project.project_id} is marked as {_describe(mark)}"
+    return TenantMatch(tenant, project, MatchedBy.NAME, conflict=reason)
 
 
 def _describe(mark: OwnershipMark) -> str:

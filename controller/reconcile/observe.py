@@ -69,9 +69,13 @@ def observed_endpoint(endpoint: Endpoint) -> ObservedEndpoint:
 
 
 def mark_of(branches: BranchList) -> OwnershipMark | None:
-    """The ownership mark on the default branch, where tenantctl writes it at creation."""
-    default = branches.default_branch
-    return parse_mark(branches.annotations_of(default.id)) if default else None
+    """The ownership mark on the root branch, where tenantctl writes it at creation.
+
+    The root branch (no parent) is the one a project is created with and can never be
+    deleted; the default branch can be changed, so it is not where the mark is looked for.
+    """
+    root = next((b for b in branches.branches if b.parent_id is None), None)
+    return parse_mark(branches.annotations_of(root.id)) if root else None
 
 
 def usage_of(project: Project, branches: BranchList) -> ObservedUsage:

@@ -1,9 +1,10 @@
 """How tenantctl marks the projects it owns, and how it reads the mark back.
 
-Neon projects have no labels; the only key/value metadata is the default branch's annotations,
-settable at project creation and never editable afterwards. That immutability makes the mark
-trustworthy: whoever created the project with it was tenantctl (or meant to hand it over).
-Adopted projects carry no mark; the tenant file's `project_id` is their mark instead.
+Neon projects have no labels; the only key/value metadata is branch annotations, set when a
+branch is created and never editable afterwards. tenantctl writes its mark on the project's
+root branch at creation and reads it only there, so the mark cannot be added to, moved within
+or removed from an existing project. Adopted projects carry no mark; the tenant file's
+`project_id` binds them instead (and a project marked for another tenant is never bound).
 """
 
 from __future__ import annotations

@@ -61,6 +61,10 @@ class _Analysis:
     endpoints: set[str] = field(default_factory=set)
     marks: set[str] = field(default_factory=set)
     usage: set[str] = field(default_factory=set)
+    names: dict[str, list[str]] = field(default_factory=dict)
+
+    def missing(self) -> int:
+        return len(self.endpoints) + len(self.marks) + len(self.usage)
 
 
 def missing_observations(
@@ -99,15 +103,27 @@ def _analyse(
 ) -> _Analysis:
     matching = match_fleet(desired, observed)
     analysis = _Analysis()
-    for tenant_id, match in matching.tenants.items():
-        if not options.in_scope(tenant_id):
-            continue
-        pending = len(analysis.endpoints)
+    for project in observed.projects:
+        analysis.names.setdefault(project.name, []).append(project.project_id)
+    in_scope = [m for tid, m in matching.tenants.items() if options.in_scope(tid)]
+    for match in in_scope:
+        before = analysis.missing()
         actions = _tenant_actions(match, observed, desired, analysis)
         analysis.actions.extend(actions)
-        if not actions and len(analysis.endpoints) == pending:
-            analysis.in_sync.append(tenant_id)
-    _analyse_unclaimed(matching, observed, desired, options, analysis)
+        if not actions and analysis.missing() == before:
+            analysis.in_sync.append(match.tenant.tenant_id)
+    # Before creating, or concluding a project is someone else's, every project that might be
+    # this tenant's (renamed, or wrongly bound by project_id) must show its mark.
+    uncertain = any(m.project is None or m.conflict or m.pending_marks for m in in_scope)
+    if options.targets is None or uncertain:
+        analysis.marks.update(
+            m.project.project_id
+            for m in matching.tenants.values()
+            if m.project is not None
+            and m.matched_by is MatchedBy.PROJECT_ID
+            and m.project.project_id not in observed.marks
+        )
+    _analyse_unclaimed(matching, observed, desired, options, analysis, read_marks=uncertain)
     return analysis
 
 
@@ -115,6 +131,9 @@ def _tenant_actions(
     match: TenantMatch, observed: ObservedFleet, desired: DesiredFleetState, analysis: _Analysis
 ) -> list[Action]:
     tenant = match.tenant
+    if match.pending_marks:
+        analysis.marks.update(match.pending_marks)
+        return []
     if match.conflict is not None:
         return [_conflict(tenant, match.project, (), match.conflict, observed)]
     if match.project is None:
@@ -124,24 +143,44 @@ def _tenant_actions(
     if endpoints is None:
         analysis.endpoints.add(project.project_id)
         return []
+    actions = _project_actions(match, project, endpoints, analysis)
+    if actions and not match.verified:
+        analysis.marks.add(project.project_id)
+    return [_with_usage_warnings(a, observed, analysis) for a in actions]
+
+
+def _project_actions(
+    match: TenantMatch,
+    project: ObservedProject,
+    endpoints: tuple[ObservedEndpoint, ...],
+    analysis: _Analysis,
+) -> list[Action]:
+    """Actions on a matched project, or one conflict when they cannot be carried out."""
+    tenant, adopted = match.tenant, match.matched_by is MatchedBy.PROJECT_ID
     fixed = immutable_changes(tenant, project)
     if fixed:
         reason = "region and pg_version are fixed at creation; tenantctl never replaces a project"
-        return [_conflict(tenant, project, fixed, reason, observed)]
-    changes = tenant_changes(
-        tenant, project, endpoints, manage_name=match.matched_by is not MatchedBy.PROJECT_ID
-    )
-    adopted = match.matched_by is MatchedBy.PROJECT_ID
+        return [_conflict_on(tenant, project, endpoints, fixed, reason)]
+    grouped = tenant_changes(tenant, project, endpoints, manage_name=not adopted)
+    holders = [
+        pid for pid in analysis.names.get(tenant.project_name, []) if pid != project.project_id
+    ]
+    renaming = any(c.field == "name" for _, changes, _ in grouped for c in changes)
+    if renaming and holders:
+        reason = (
+            f"project renamed out of band to {project.name!r}, and its name "
+            f"{tenant.project_name!r} is now held by project {', '.join(holders)}; rename one "
+            "of them"
+        )
+        return [_conflict_on(tenant, project, endpoints, (), reason)]
     actions = [
-        _action(kind, tenant, project, endpoints, reason, kind_changes, adopted)
-        for kind, kind_changes, reason in changes
+        _action(kind, tenant, project, endpoints, reason, changes, adopted)
+        for kind, changes, reason in grouped
     ]
     if tenant.state is TenantState.DELETED:
         reason = "tenant state is deleted"
         actions.append(_action(ActionKind.DELETE, tenant, project, endpoints, reason, (), adopted))
-    if actions and not match.verified:
-        analysis.marks.add(project.project_id)
-    return [_with_usage_warnings(a, observed, analysis) for a in actions]
+    return actions
 
 
 def _with_usage_warnings(action: Action, observed: ObservedFleet, analysis: _Analysis) -> Action:
@@ -186,16 +225,34 @@ def _conflict(
     reason: str,
     observed: ObservedFleet,
 ) -> Action:
-    endpoints = observed.endpoints.get(project.project_id, ()) if project else ()
+    if project is None:
+        return Action(
+            tenant=tenant.tenant_id,
+            kind=ActionKind.CONFLICT,
+            project_id=tenant.project_id,
+            project_name=tenant.project_name,
+            reason=reason,
+        )
+    endpoints = observed.endpoints.get(project.project_id, ())
+    return _conflict_on(tenant, project, endpoints, changes, reason)
+
+
+def _conflict_on(
+    tenant: DesiredTenant,
+    project: ObservedProject,
+    endpoints: tuple[ObservedEndpoint, ...],
+    changes: tuple[object, ...],
+    reason: str,
+) -> Action:
     return Action.model_validate(
         {
             "tenant": tenant.tenant_id,
             "kind": ActionKind.CONFLICT,
-            "project_id": project.project_id if project else tenant.project_id,
-            "project_name": project.name if project else tenant.project_name,
+            "project_id": project.project_id,
+            "project_name": project.name,
             "reason": reason,
             "changes": changes,
-            "fingerprint": observed_fingerprint(project, endpoints) if project else None,
+            "fingerprint": observed_fingerprint(project, endpoints),
         }
     )
 
@@ -228,14 +285,14 @@ def _analyse_unclaimed(
     desired: DesiredFleetState,
     options: PlanOptions,
     analysis: _Analysis,
+    *,
+    read_marks: bool,
 ) -> None:
-    """Orphans get suspended, unmanaged projects counted; creates wait for every mark."""
-    creating = any(a.kind is ActionKind.CREATE for a in analysis.actions)
+    """Orphans get suspended, unmanaged projects counted; nothing else is touched."""
     for project in matching.unclaimed:
         if project.project_id not in observed.marks:
-            if creating or options.targets is None:
+            if read_marks or options.targets is None:
                 analysis.marks.add(project.project_id)
-            analysis.unmanaged += 1
             continue
         mark = observed.marks[project.project_id]
         if mark is None or mark.fleet != desired.fleet:
@@ -245,11 +302,15 @@ def _analyse_unclaimed(
         if tenant is not None and tenant.project_id in (None, project.project_id):
             continue  # part of that tenant's conflict: shown there, left alone
         if options.targets is None:
-            _orphan(project, mark.tenant_id, observed, analysis)
+            _orphan(project, mark.tenant_id, tenant, observed, analysis)
 
 
 def _orphan(
-    project: ObservedProject, tenant_id: str, observed: ObservedFleet, analysis: _Analysis
+    project: ObservedProject,
+    tenant_id: str,
+    tenant: DesiredTenant | None,
+    observed: ObservedFleet,
+    analysis: _Analysis,
 ) -> None:
     analysis.orphans.append(
         Orphan(project_id=project.project_id, project_name=project.name, tenant=tenant_id)
@@ -259,18 +320,26 @@ def _orphan(
         analysis.endpoints.add(project.project_id)
         return
     changes = tuple(c for e in endpoints if (c := disabled_change(e, True)) is not None)
-    if changes:
-        analysis.actions.append(
-            Action(
-                tenant=tenant_id,
-                kind=ActionKind.SUSPEND,
-                project_id=project.project_id,
-                project_name=project.name,
-                reason="orphaned: its tenant file is gone; suspended and kept, never deleted",
-                changes=changes,
-                fingerprint=observed_fingerprint(project, endpoints),
-            )
+    if not changes:
+        return
+    if tenant is None:
+        reason = "orphaned: its tenant file is gone; suspended and kept, never deleted"
+    else:
+        reason = (
+            f"superseded: tenant {tenant_id!r} is bound to project {tenant.project_id} by "
+            "project_id; this project, created for it, is suspended and kept, never deleted"
         )
+    analysis.actions.append(
+        Action(
+            tenant=tenant_id,
+            kind=ActionKind.SUSPEND,
+            project_id=project.project_id,
+            project_name=project.name,
+            reason=reason,
+            changes=changes,
+            fingerprint=observed_fingerprint(project, endpoints),
+        )
+    )
 
 
 def _gate_deletes(actions: list[Action], options: PlanOptions) -> list[Action]:

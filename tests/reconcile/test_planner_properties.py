@@ -16,7 +16,16 @@ from controller.spec.model import TenantState
 from tests.reconcile.builders import FLEET, endpoint_for, project_for, simulate_apply, tenant
 
 TENANT_IDS = ["acme", "beta", "corp", "dyn", "echo", "fox"]
-SCENARIOS = ["missing", "converged", "drifted", "renamed", "stranger", "adopted"]
+SCENARIOS = [
+    "missing",
+    "converged",
+    "drifted",
+    "renamed",
+    "stranger",
+    "adopted",
+    "renamed_name_taken",
+    "twins",
+]
 
 quotas = st.fixed_dictionaries(
     {name: st.sampled_from([0, 3600, 10 * 1024**3]) for name in QUOTA_FIELDS}
@@ -37,11 +46,22 @@ def tenants(draw: st.DrawFn, tenant_id: str) -> DesiredTenant:
     )
 
 
+def _add(
+    world: dict[str, dict], project: object, endpoint: object, mark: OwnershipMark | None
+) -> None:
+    pid = project.project_id  # type: ignore[attr-defined]
+    world["projects"][pid] = project
+    world["endpoints"][pid] = (endpoint,)
+    world["marks"][pid] = mark
+
+
 @st.composite
 def worlds(draw: st.DrawFn) -> tuple[DesiredFleetState, ObservedFleet]:
-    """A desired fleet and a fully observed org: converged, drifted, missing, foreign projects."""
+    """A desired fleet and a fully observed org: converged, drifted, renamed, missing, foreign,
+    adopted, same-named and wrongly bound projects, in any project-id order."""
     ids = draw(st.lists(st.sampled_from(TENANT_IDS), unique=True, max_size=len(TENANT_IDS)))
-    desired_tenants, projects, endpoints, marks = {}, [], {}, {}
+    world: dict[str, dict] = {"projects": {}, "endpoints": {}, "marks": {}}
+    desired_tenants = {}
     for tid in ids:
         t = draw(tenants(tid))
         scenario = draw(st.sampled_from(SCENARIOS))
@@ -50,32 +70,61 @@ def worlds(draw: st.DrawFn) -> tuple[DesiredFleetState, ObservedFleet]:
         desired_tenants[tid] = t
         if scenario == "missing":
             continue
-        live_t = draw(tenants(tid)) if scenario in ("drifted", "renamed", "stranger") else t
-        pid = t.project_id or f"proj-{tid}"
-        name = f"renamed-{tid}" if scenario == "renamed" else t.project_name
-        projects.append(project_for(live_t, pid, name=name))
-        endpoints[pid] = (endpoint_for(live_t, pid),)
-        marks[pid] = {
-            "stranger": None,
-            "adopted": None,
-        }.get(scenario, OwnershipMark(FLEET, tid))
+        live_t = t if scenario in ("converged", "adopted") else draw(tenants(tid))
+        pid = t.project_id or draw(st.sampled_from([f"proj-{tid}", f"zz-{tid}"]))
+        renamed = scenario in ("renamed", "renamed_name_taken")
+        mark = None if scenario in ("stranger", "adopted") else OwnershipMark(FLEET, tid)
+        project = project_for(live_t, pid, name=f"renamed-{tid}" if renamed else t.project_name)
+        _add(world, project, endpoint_for(live_t, pid), mark)
+        if scenario in ("renamed_name_taken", "twins"):
+            other = draw(st.sampled_from([f"aa-{tid}", f"zzz-{tid}"]))
+            _add(world, project_for(live_t, other), endpoint_for(live_t, other), None)
+    marked = sorted(pid for pid, m in world["marks"].items() if m and m.fleet == FLEET)
+    hijackers = [tid for tid in ids if desired_tenants[tid].project_id is None]
+    if marked and hijackers and draw(st.booleans()):
+        # A tenant file whose project_id points at a project marked for another tenant.
+        tid, target = draw(st.sampled_from(hijackers)), draw(st.sampled_from(marked))
+        if world["marks"][target].tenant_id != tid:
+            desired_tenants[tid] = dataclasses.replace(desired_tenants[tid], project_id=target)
     for orphan in draw(st.lists(st.sampled_from(["old1", "old2"]), unique=True)):
         t = draw(tenants(orphan))
-        projects.append(project_for(t, f"proj-{orphan}"))
-        endpoints[f"proj-{orphan}"] = (endpoint_for(t, f"proj-{orphan}"),)
-        marks[f"proj-{orphan}"] = OwnershipMark(FLEET, orphan)
+        pid = f"proj-{orphan}"
+        _add(world, project_for(t, pid), endpoint_for(t, pid), OwnershipMark(FLEET, orphan))
     for n in range(draw(st.integers(0, 2))):
         t = draw(tenants(f"u{n}"))
-        projects.append(project_for(t, f"unmanaged-{n}", name=f"app-{n}"))
-        endpoints[f"unmanaged-{n}"] = (endpoint_for(t, f"unmanaged-{n}"),)
-        marks[f"unmanaged-{n}"] = draw(st.sampled_from([None, OwnershipMark("other-fleet", "x")]))
+        pid = f"unmanaged-{n}"
+        mark = draw(st.sampled_from([None, OwnershipMark("other-fleet", "x")]))
+        _add(world, project_for(t, pid, name=f"app-{n}"), endpoint_for(t, pid), mark)
     usage = {
-        p.project_id: ObservedUsage(compute_time_seconds=draw(st.integers(0, 8000)))
-        for p in projects
+        pid: ObservedUsage(compute_time_seconds=draw(st.integers(0, 8000)))
+        for pid in world["projects"]
     }
     desired = DesiredFleetState(fleet=FLEET, tenants=desired_tenants)
-    live = ObservedFleet(projects=tuple(projects), endpoints=endpoints, marks=marks, usage=usage)
+    live = ObservedFleet(
+        projects=tuple(world["projects"].values()),
+        endpoints=world["endpoints"],
+        marks=world["marks"],
+        usage=usage,
+    )
     return desired, live
+
+
+def observe_incrementally(
+    desired: DesiredFleetState, truth: ObservedFleet, opts: PlanOptions
+) -> ObservedFleet:
+    """What the Observer does: start from the list, read only what the planner asks for."""
+    seen = ObservedFleet(projects=truth.projects)
+    for _ in range(6):
+        missing = missing_observations(desired, seen, opts)
+        if not missing:
+            return seen
+        seen = dataclasses.replace(
+            seen,
+            endpoints={**seen.endpoints, **{p: truth.endpoints[p] for p in missing.endpoints}},
+            marks={**seen.marks, **{p: truth.marks[p] for p in missing.marks}},
+            usage={**seen.usage, **{p: truth.usage[p] for p in missing.usage}},
+        )
+    raise AssertionError("observation did not settle")
 
 
 options = st.builds(PlanOptions, allow_delete=st.booleans(), max_deletes=st.integers(0, 3))
@@ -94,7 +143,10 @@ def test_applying_a_plan_converges(
     replan = plan_changes(desired, after, opts)
     # Only deletes held back by --max-deletes may remain; each run makes progress on them.
     assert {a.kind for a in replan.actions if a.runnable} <= {ActionKind.DELETE}, replan.actions
-    assert replan.conflicts == plan.conflicts
+
+    # Applying never creates a new conflict (a conflict's wording may change, e.g. when the
+    # project it names was deleted for its own tenant).
+    assert {a.tenant for a in replan.conflicts} <= {a.tenant for a in plan.conflicts}
     rounds = 0
     while replan.has_changes:
         rounds += 1
@@ -154,3 +206,38 @@ def test_never_acts_on_unmanaged_projects_nor_deletes_without_permission(
     assert len(deletes) <= opts.max_deletes
     for action in deletes:
         assert desired.tenants[action.tenant].state is TenantState.DELETED
+
+
+@settings(max_examples=500, deadline=None)
+@given(worlds(), options)
+def test_incremental_observation_plans_what_full_knowledge_plans(
+    world: tuple[DesiredFleetState, ObservedFleet], opts: PlanOptions
+) -> None:
+    desired, truth = world
+    seen = observe_incrementally(desired, truth, opts)
+
+    def runnable(plan: object) -> list[tuple[str, str, str | None]]:
+        return [(a.tenant, a.kind.value, a.project_id) for a in plan.actions if a.runnable]  # type: ignore[attr-defined]
+
+    assert runnable(plan_changes(desired, seen, opts)) == runnable(
+        plan_changes(desired, truth, opts)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(worlds(), options)
+def test_never_acts_on_a_project_marked_for_another_tenant_and_never_duplicates(
+    world: tuple[DesiredFleetState, ObservedFleet], opts: PlanOptions
+) -> None:
+    desired, truth = world
+    seen = observe_incrementally(desired, truth, opts)
+    plan = plan_changes(desired, seen, opts)
+    for action in plan.actions:
+        mark = truth.marks.get(action.project_id or "")
+        if action.runnable and mark is not None:
+            assert (mark.fleet, mark.tenant_id) == (FLEET, action.tenant), action
+    after = simulate_apply(plan, truth)
+    owners = [m.tenant_id for m in after.marks.values() if m is not None and m.fleet == FLEET]
+    created = [a.tenant for a in plan.actions if a.kind is ActionKind.CREATE and a.runnable]
+    for tenant_id in created:
+        assert owners.count(tenant_id) == 1, (tenant_id, plan.actions)
