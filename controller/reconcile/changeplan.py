@@ -30,7 +30,10 @@ class ActionKind(StrEnum):
     CONFLICT = "conflict"
 
 
+# A FieldChange's target is this, or an endpoint id; its field is Neon's path on that object.
 PROJECT_TARGET = "project"
+QUOTA_PREFIX = "settings.quota."
+DEFAULTS_PREFIX = "default_endpoint_settings."
 
 
 class _Frozen(BaseModel):
@@ -165,12 +168,8 @@ class ChangePlan(_Frozen):
             f"{counts[ActionKind.DELETE]} to delete, {conflicts} conflict"
             f"{'' if conflicts == 1 else 's'}."
         )
-        if self.blocked():
-            text += f" {len(self.blocked())} blocked."
-        return text
-
-    def for_tenant(self, tenant: str) -> tuple[Action, ...]:
-        return tuple(a for a in self.actions if a.tenant == tenant)
+        blocked = len(self.blocked())
+        return f"{text} {blocked} blocked." if blocked else text
 
     def to_json_dict(self) -> dict[str, Any]:
         """The documented machine format (see docs/plan-format.md)."""

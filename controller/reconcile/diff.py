@@ -8,7 +8,9 @@ fixed, and explicit comparisons keep old -> new and the responsible layer togeth
 from __future__ import annotations
 
 from controller.reconcile.changeplan import (
+    DEFAULTS_PREFIX,
     PROJECT_TARGET,
+    QUOTA_PREFIX,
     ActionKind,
     FieldChange,
     ProjectSettings,
@@ -16,9 +18,6 @@ from controller.reconcile.changeplan import (
 from controller.reconcile.desired import QUOTA_FIELDS, DesiredTenant
 from controller.reconcile.observed import ObservedEndpoint, ObservedProject
 from controller.spec.model import TenantState
-
-IMMUTABLE_FIELDS = ("region_id", "pg_version")
-DEFAULTS_PREFIX = "default_endpoint_settings."
 
 
 def desired_settings(tenant: DesiredTenant) -> ProjectSettings:
@@ -49,11 +48,15 @@ def immutable_changes(tenant: DesiredTenant, live: ObservedProject) -> tuple[Fie
 
 
 def project_changes(tenant: DesiredTenant, live: ObservedProject) -> tuple[FieldChange, ...]:
-    """Managed project fields whose live value differs from the wanted one, in a fixed order."""
+    """Managed project fields whose live value differs from the wanted one, in a fixed order.
+
+    A value the project list does not report (None) is not compared: it cannot be known to
+    differ. Every project update sends all managed settings, so it still lands with the next.
+    """
     wanted = desired_settings(tenant)
     pairs: list[tuple[str, object, object]] = [("name", live.name, wanted.name)]
     pairs += [
-        (f"settings.quota.{name}", live.quota.get(name, 0), wanted.quota[name])
+        (f"{QUOTA_PREFIX}{name}", live.quota.get(name, 0), wanted.quota[name])
         for name in QUOTA_FIELDS
     ]
     pairs += [
@@ -73,7 +76,7 @@ def project_changes(tenant: DesiredTenant, live: ObservedProject) -> tuple[Field
     return tuple(
         _change(PROJECT_TARGET, name, old, new, tenant)
         for name, old, new in pairs
-        if not _same(old, new)
+        if old is not None and not _same(old, new)
     )
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from controller.reconcile.changeplan import DEFAULTS_PREFIX, QUOTA_PREFIX
 from controller.reconcile.desired import DesiredFleetState, DesiredTenant
 from controller.spec.model import QUOTA_KEYS, DesiredFleet, ResolvedTenant
 
-_DEFAULTS = "default_endpoint_settings."
 _NEON_FIELD_OF: Mapping[str, str] = {
-    **{f"limits.{name}": f"settings.quota.{quota}" for name, quota in QUOTA_KEYS.items()},
-    "compute.min_cu": f"{_DEFAULTS}autoscaling_limit_min_cu",
-    "compute.max_cu": f"{_DEFAULTS}autoscaling_limit_max_cu",
-    "compute.suspend_timeout_seconds": f"{_DEFAULTS}suspend_timeout_seconds",
+    **{f"limits.{name}": f"{QUOTA_PREFIX}{quota}" for name, quota in QUOTA_KEYS.items()},
+    "compute.min_cu": f"{DEFAULTS_PREFIX}autoscaling_limit_min_cu",
+    "compute.max_cu": f"{DEFAULTS_PREFIX}autoscaling_limit_max_cu",
+    "compute.suspend_timeout_seconds": f"{DEFAULTS_PREFIX}suspend_timeout_seconds",
     "history_retention_seconds": "history_retention_seconds",
     "region": "region_id",
     "pg_version": "pg_version",

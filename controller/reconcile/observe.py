@@ -47,11 +47,12 @@ def observed_project(item: ProjectListItem | Project) -> ObservedProject:
         region_id=item.region_id,
         pg_version=item.pg_version,
         quota={name: (getattr(quota, name) or 0) if quota else 0 for name in QUOTA_FIELDS},
-        history_retention_seconds=item.history_retention_seconds or 0,
-        default_min_cu=defaults.autoscaling_limit_min_cu if defaults else None,
-        default_max_cu=defaults.autoscaling_limit_max_cu if defaults else None,
+        # Neon's project list leaves these out (retention) or reports 0 CU for "not set";
+        # None means "not reported", which the planner does not compare.
+        history_retention_seconds=item.history_retention_seconds,
+        default_min_cu=(defaults.autoscaling_limit_min_cu or None) if defaults else None,
+        default_max_cu=(defaults.autoscaling_limit_max_cu or None) if defaults else None,
         default_suspend_timeout_seconds=defaults.suspend_timeout_seconds if defaults else None,
-        created_at=item.created_at.isoformat() if item.created_at else "",
     )
 
 
@@ -132,12 +133,20 @@ class Observer:
     async def project_state(
         self, project_id: str
     ) -> tuple[ObservedProject, tuple[ObservedEndpoint, ...]] | None:
-        """A fresh read of one project and its computes (None when it no longer exists)."""
+        """A fresh read of one project and its computes (None when it no longer exists).
+
+        Read from the project list, like the plan was, so that the fingerprints compare the
+        same fields (a single project's GET reports more than its list item).
+        """
+        listed = await self._client.list_projects(search=project_id)
+        project = next((p for p in listed if p.id == project_id), None)
+        if project is None:
+            return None
         try:
-            project = await self._client.get_project(project_id)
+            endpoints = await self._endpoints(project_id)
         except NotFoundError:
             return None
-        return observed_project(project), await self._endpoints(project_id)
+        return observed_project(project), endpoints
 
     async def mark(self, project_id: str, *, fresh: bool = False) -> OwnershipMark | None:
         """A project's ownership mark: as read earlier in this run, or read again if `fresh`."""

@@ -50,7 +50,7 @@ class ObservedUsage:
 class ObservedProject:
     """A live project from the project list (quota fields in Neon's encoding, 0 = unlimited).
 
-    Default endpoint settings are None when Neon reports none.
+    History retention and compute defaults are None when the list does not report them.
     """
 
     project_id: str
@@ -58,16 +58,14 @@ class ObservedProject:
     region_id: str
     pg_version: int
     quota: Mapping[str, int]
-    history_retention_seconds: int
+    history_retention_seconds: int | None = None
     default_min_cu: float | None = None
     default_max_cu: float | None = None
     default_suspend_timeout_seconds: int | None = None
-    created_at: str = ""
 
     def fingerprint_fields(self) -> dict[str, object]:
         """The fields a plan depends on; a change to any of them makes a saved plan stale."""
         data = asdict(self)
-        data.pop("created_at")
         data["quota"] = dict(sorted(self.quota.items()))
         return data
 
@@ -87,13 +85,6 @@ class ObservedFleet:
     endpoints: Mapping[str, tuple[ObservedEndpoint, ...]] = field(default_factory=dict)
     marks: Mapping[str, OwnershipMark | None] = field(default_factory=dict)
     usage: Mapping[str, ObservedUsage] = field(default_factory=dict)
-
-    def project(self, project_id: str) -> ObservedProject | None:
-        """The project with this id, if the list holds it."""
-        for project in self.projects:
-            if project.project_id == project_id:
-                return project
-        return None
 
 
 def fingerprint(project: ObservedProject | None, endpoints: tuple[ObservedEndpoint, ...]) -> str:

@@ -1,7 +1,8 @@
 """Turn plan actions into Neon request bodies (pure).
 
-Quotas are always sent whole: whether Neon merges or replaces a partial `settings.quota` is not
-documented, and sending all five fields makes either behaviour land on the wanted values.
+Project settings are always sent whole: whether Neon merges or replaces a partial
+`settings.quota` is not documented, and sending every managed field lands on the wanted values
+either way.
 Endpoint updates carry only the fields that change: resizing restarts a compute, so unchanged
 sizes are never re-sent.
 """
@@ -22,9 +23,6 @@ from controller.neon.payloads import (
     QuotaInput,
 )
 from controller.reconcile.changeplan import PROJECT_TARGET, Action, CreateSpec, ProjectSettings
-
-_DEFAULTS = "default_endpoint_settings."
-_QUOTA = "settings.quota."
 
 
 def _quota(settings: ProjectSettings) -> ProjectSettingsInput:
@@ -59,7 +57,12 @@ def create_request(spec: CreateSpec) -> ProjectCreate:
 
 
 def project_update_request(action: Action) -> ProjectUpdate | None:
-    """The PATCH /projects/{id} body for an action's project-level changes, if it has any."""
+    """The PATCH /projects/{id} body for an action's project-level changes, if it has any.
+
+    Every managed section is sent whole, changed or not: the project list does not report
+    all of them (history retention), and partial quota objects have undocumented semantics.
+    None of these settings restarts a compute. The name is sent only when it changes.
+    """
     fields = {c.field for c in action.changes if c.target == PROJECT_TARGET}
     if not fields:
         return None
@@ -67,13 +70,9 @@ def project_update_request(action: Action) -> ProjectUpdate | None:
     s = action.settings
     return ProjectUpdate(
         name=s.name if "name" in fields else None,
-        settings=_quota(s) if any(f.startswith(_QUOTA) for f in fields) else None,
-        default_endpoint_settings=_defaults(s)
-        if any(f.startswith(_DEFAULTS) for f in fields)
-        else None,
-        history_retention_seconds=(
-            s.history_retention_seconds if "history_retention_seconds" in fields else None
-        ),
+        settings=_quota(s),
+        default_endpoint_settings=_defaults(s),
+        history_retention_seconds=s.history_retention_seconds,
     )
 
 

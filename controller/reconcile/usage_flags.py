@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from controller.reconcile.changeplan import PROJECT_TARGET, FieldChange
+from controller.reconcile.changeplan import PROJECT_TARGET, QUOTA_PREFIX, FieldChange
 from controller.reconcile.observed import ObservedUsage
-
-QUOTA_PREFIX = "settings.quota."
 
 
 def _lowered(change: FieldChange) -> bool:

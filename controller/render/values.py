@@ -5,10 +5,8 @@ Raw Neon values stay in the JSON format; people reading a plan see the units the
 
 from __future__ import annotations
 
-from controller.reconcile.changeplan import JSONScalar
+from controller.reconcile.changeplan import QUOTA_PREFIX, JSONScalar
 from controller.spec.units import format_bytes, format_duration
-
-_QUOTA = "settings.quota."
 
 
 def format_value(field: str, value: JSONScalar) -> str:
@@ -18,7 +16,7 @@ def format_value(field: str, value: JSONScalar) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     name = field.rsplit(".", 1)[-1]
-    if field.startswith(_QUOTA) and value == 0:
+    if field.startswith(QUOTA_PREFIX) and value == 0:
         return "unlimited"
     if isinstance(value, int) and name.endswith("_bytes"):
         return format_bytes(value)
