@@ -15,16 +15,20 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from controller.cli.common import CommandError, add_fleet_dir_argument
+from controller.cli.common import CommandError, add_fleet_dir_argument, write_atomically
 from controller.cli.connection import Connection, connect
 from controller.cli.fleet_loading import require_valid_fleet
 from controller.cli.reconcile_args import neon_client
-from controller.cli.tenant_file import replace_atomically, with_project_id
+from controller.cli.tenant_file import with_project_id
 from controller.logs import configure_logging
 from controller.neon.errors import NotFoundError
-from controller.reconcile.observe import mark_of
+from controller.reconcile.from_spec import desired_fleet
+from controller.reconcile.matching import match_fleet
+from controller.reconcile.observe import Observer
+from controller.reconcile.observed import OwnershipMark
+from controller.reconcile.planner import PlanOptions
 from controller.spec import load_fleet
-from controller.spec.model import ResolvedTenant
+from controller.spec.model import DesiredFleet, ResolvedTenant
 
 _PROJECT_ID = r"^[a-z0-9-]{1,60}$"
 
@@ -37,6 +41,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("tenant", metavar="TENANT")
     parser.add_argument("--project-id", required=True, metavar="ID", help="the Neon project id")
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help=(
+            "the tenant already has a project made by tenantctl: bind it to ID anyway; the old "
+            "project is then suspended and kept (never deleted) as superseded"
+        ),
+    )
     add_fleet_dir_argument(parser)
     parser.set_defaults(run=run)
 
@@ -50,13 +62,13 @@ def run(args: argparse.Namespace) -> int:
     project_id = args.project_id
     _check_binding(tenant, project_id, fleet.tenants.values())
     connection = connect(args.fleet_dir)
-    asyncio.run(_check_project(connection, tenant, project_id, fleet.settings.fleet))
+    asyncio.run(_check_project(connection, fleet, tenant, project_id, replace=args.replace))
     path = args.fleet_dir / fleet.sources[tenant.id]
     original = path.read_text(encoding="utf-8")
-    replace_atomically(path, with_project_id(original, project_id))
+    write_atomically(path, with_project_id(original, project_id))
     result = load_fleet(args.fleet_dir)
     if result.errors:
-        replace_atomically(path, original)
+        write_atomically(path, original)
         details = "; ".join(str(e) for e in result.errors)
         raise CommandError(f"adopting would make the fleet invalid, file left unchanged: {details}")
     print(f"{fleet.sources[tenant.id]}: project_id: {project_id} added.")
@@ -82,15 +94,19 @@ def _check_binding(
 
 
 async def _check_project(
-    connection: Connection, tenant: ResolvedTenant, project_id: str, fleet: str
+    connection: Connection,
+    fleet: DesiredFleet,
+    tenant: ResolvedTenant,
+    project_id: str,
+    *,
+    replace: bool,
 ) -> None:
     async with neon_client(connection) as client:
         try:
             project = await client.get_project(project_id)
         except NotFoundError:
-            raise CommandError(
-                f"project {project_id} does not exist at {connection.target.describe()}"
-            ) from None
+            where = connection.target.describe()
+            raise CommandError(f"project {project_id} does not exist at {where}") from None
         mismatches = [
             f"{name} is {live!r} but the tenant wants {wanted!r}"
             for name, live, wanted in (
@@ -104,9 +120,33 @@ async def _check_project(
                 f"project {project_id}: {'; '.join(mismatches)} (fixed at creation); set them in "
                 f"the tenant file first"
             )
-        mark = mark_of(await client.list_branches(project_id))
-        if mark is not None and (mark.fleet, mark.tenant_id) != (fleet, tenant.id):
+        observer = Observer(client)
+        mark = await observer.mark(project_id)
+        if mark is not None and (mark.fleet, mark.tenant_id) != (fleet.settings.fleet, tenant.id):
             raise CommandError(
                 f"project {project_id} is managed as tenant {mark.tenant_id!r} of fleet "
                 f"{mark.fleet!r}; refusing to bind it to {tenant.id!r}"
             )
+        current = await _own_project(observer, fleet, tenant)
+        if current is not None and current != project_id and not replace:
+            raise CommandError(
+                f"tenant {tenant.id!r} already has project {current}, created by tenantctl; "
+                f"binding it to {project_id} would leave {current} superseded (suspended, kept). "
+                "Pass --replace to do that on purpose"
+            )
+
+
+async def _own_project(
+    observer: Observer, fleet: DesiredFleet, tenant: ResolvedTenant
+) -> str | None:
+    """The project that carries this tenant's ownership mark, if one exists."""
+    desired = desired_fleet(fleet)
+    options = PlanOptions(targets=frozenset({tenant.id}))
+    observed = await observer.observe(desired, options)
+    match = match_fleet(desired, observed).tenants[tenant.id]
+    if match.project is None:
+        return None
+    project_id = match.project.project_id
+    mark = await observer.mark(project_id)
+    owned = mark == OwnershipMark(fleet=fleet.settings.fleet, tenant_id=tenant.id)
+    return project_id if owned else None

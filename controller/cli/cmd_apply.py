@@ -24,6 +24,7 @@ from controller.cli.reconcile_args import (
 from controller.logs import configure_logging, get_logger
 from controller.reconcile.apply_report import ApplyReport, TenantResult
 from controller.reconcile.changeplan import ChangePlan, PlanFileError, load_plan_json
+from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.executor import ApplyOptions
 from controller.reconcile.from_spec import desired_fleet
 from controller.reconcile.planner import PlanOptions
@@ -55,42 +56,47 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     # A terminal gets a progress bar; elsewhere each tenant's outcome is a structured log line.
     configure_logging(level=logging.WARNING if sys.stderr.isatty() else logging.INFO)
-    connection = connect(args.fleet_dir, for_apply=True, emulator_flag=args.emulator)
     options = ApplyOptions(
         allow_delete=args.allow_delete,
         max_deletes=args.max_deletes,
         check_staleness=args.planfile is not None,
     )
     if args.planfile is not None:
+        connection = connect(args.fleet_dir, for_apply=True, emulator_flag=args.emulator)
         plan = _saved_plan(args.planfile, connection, args.target)
-        report = asyncio.run(_apply_saved(connection, plan, options))
+        report: ApplyReport | None = asyncio.run(_apply_saved(connection, plan, options))
     else:
-        report_or_none = asyncio.run(_plan_and_apply(args, connection, options))
-        if report_or_none is None:
-            return EXIT_OK
-        report = report_or_none
+        fleet = require_valid_fleet(args.fleet_dir)  # before anything is created or contacted
+        plan_options = PlanOptions(
+            allow_delete=args.allow_delete,
+            max_deletes=args.max_deletes,
+            targets=checked_targets(fleet, args.target),
+        )
+        connection = connect(args.fleet_dir, for_apply=True, emulator_flag=args.emulator)
+        desired = desired_fleet(fleet, org_id=connection.settings.org_id)
+        report = asyncio.run(_plan_and_apply(connection, desired, plan_options, options, args.yes))
+    if report is None:
+        return EXIT_OK
     print(report.render(), end="")
     return EXIT_OK if report.ok else EXIT_ERROR
 
 
 async def _plan_and_apply(
-    args: argparse.Namespace, connection: Connection, options: ApplyOptions
+    connection: Connection,
+    desired: DesiredFleetState,
+    plan_options: PlanOptions,
+    options: ApplyOptions,
+    yes: bool,
 ) -> ApplyReport | None:
-    fleet = require_valid_fleet(args.fleet_dir)
-    plan_options = PlanOptions(
-        allow_delete=args.allow_delete,
-        max_deletes=args.max_deletes,
-        targets=checked_targets(fleet, args.target),
-    )
-    desired = desired_fleet(fleet, org_id=connection.settings.org_id)
+    """Plan, show, confirm, apply; None when there was nothing to do."""
     async with neon_client(connection) as client:
         planned = await make_plan(client, desired, plan_options, connection.target)
         print(render_text(planned.plan, color=stdout_is_tty()), end="")
         if not planned.plan.actions:
             return None
-        if planned.plan.has_changes and not await _confirmed(args.yes):
+        if planned.plan.has_changes and not await _confirmed(yes):
             raise CommandError("apply cancelled; nothing was changed")
-        with _progress(len(planned.plan.actions)) as on_result:
+        with _progress(planned.plan) as on_result:
             return await apply_plan(
                 client, planned.plan, options, observer=planned.observer, on_result=on_result
             )
@@ -102,7 +108,7 @@ async def _apply_saved(
     print(f"Applying saved plan for fleet {plan.fleet!r} to {connection.target.describe()}")
     print(plan.summary())
     async with neon_client(connection) as client:
-        with _progress(len(plan.actions)) as on_result:
+        with _progress(plan) as on_result:
             return await apply_plan(client, plan, options, on_result=on_result)
 
 
@@ -116,9 +122,13 @@ def _saved_plan(path: Path, connection: Connection, targets: list[str] | None) -
         plan = load_plan_json(text, source=str(path))
     except PlanFileError as error:
         raise CommandError(str(error)) from None
-    if plan.target is not None and plan.target != connection.target:
+    if plan.target is None:
+        raise CommandError(f"{path} does not say which Neon it was planned against; plan again")
+    if plan.target != connection.target:
+        same_place = plan.target.describe() == connection.target.describe()
+        planned = "another API key" if same_place else plan.target.describe()
         raise CommandError(
-            f"{path} was planned against {plan.target.describe()}, but the current target is "
+            f"{path} was planned against {planned}, but the current target is "
             f"{connection.target.describe()}; plan again for this target"
         )
     if targets:
@@ -140,15 +150,17 @@ async def _confirmed(yes: bool) -> bool:
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Callable[[TenantResult], None]]:
-    """A progress bar on a terminal; elsewhere one structured log line per tenant."""
+def _progress(plan: ChangePlan) -> Iterator[Callable[[TenantResult], None]]:
+    """A progress bar on a terminal (stderr); elsewhere one structured log line per tenant."""
     if not sys.stderr.isatty():
         yield lambda r: _log.info(
             "apply_tenant_result", tenant=r.tenant, outcome=r.outcome.value, message=r.message
         )
         return
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True) as progress:
-        task = progress.add_task("Applying", total=total)
+    tenants = len({(a.tenant, a.project_id) for a in plan.actions})
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("Applying", total=tenants)
         yield lambda _r: progress.advance(task)

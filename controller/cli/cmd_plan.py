@@ -6,12 +6,16 @@ import argparse
 import asyncio
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from controller.cli.common import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, add_fleet_dir_argument
+from controller.cli.common import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    add_fleet_dir_argument,
+    write_atomically,
+)
 from controller.cli.connection import connect
 from controller.cli.fleet_loading import checked_targets, require_valid_fleet
 from controller.cli.reconcile_args import (
@@ -98,10 +102,4 @@ def exit_code(plan: ChangePlan, *, detailed: bool) -> int:
 
 def save_plan(plan: ChangePlan, path: Path) -> None:
     """Write the plan file atomically: a reader never sees half a plan."""
-    text = json.dumps(plan.to_json_dict(), indent=2, sort_keys=True) + "\n"
-    directory = path.parent if str(path.parent) else Path(".")
-    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(handle.name, path)
+    write_atomically(path, json.dumps(plan.to_json_dict(), indent=2, sort_keys=True) + "\n")

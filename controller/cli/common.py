@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 from pathlib import Path
 
 EXIT_OK = 0
@@ -29,3 +31,20 @@ def add_fleet_dir_argument(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="fleet directory holding plans/ and tenants/ (default: the current directory)",
     )
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write text so that a crash leaves the old file or the new one, never half of either.
+
+    Errors (missing folder, no permission) become a one-line CommandError.
+    """
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
+        ) as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except OSError as error:
+        raise CommandError(f"cannot write {path}: {error.strerror or error}") from None

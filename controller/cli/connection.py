@@ -9,6 +9,7 @@ success.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -78,7 +79,13 @@ def connect(
         settings = NeonSettings.from_env(env, **rate_overrides(env))
     except NeonConfigError as error:
         raise CommandError(str(error)) from None
-    return Connection(settings, None, PlanTarget(host=settings.host, org_id=settings.org_id))
+    target = PlanTarget(host=settings.host, org_id=settings.org_id, account=account_digest(key))
+    return Connection(settings, None, target)
+
+
+def account_digest(api_key: str) -> str:
+    """A short one-way digest naming the key's account in plan files (never the key)."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
 
 def rate_overrides(env: Mapping[str, str]) -> dict[str, float]:
@@ -107,7 +114,7 @@ def _embedded(
             "a CI job that lost its API key cannot report success; set NEON_API_KEY, or pass "
             "--emulator to apply to the emulator on purpose"
         )
-    state_dir = fleet_dir / STATE_DIR
+    state_dir = fleet_dir.resolve() / STATE_DIR
     try:
         state_dir.mkdir(exist_ok=True)
     except OSError as error:

@@ -12,6 +12,7 @@ from controller.cli.common import CommandError
 from controller.cli.connection import Connection
 from controller.neon.client import NeonClient
 from controller.neon.errors import NeonError
+from controller.reconcile.observe import ObservationError
 
 
 def add_target_argument(parser: argparse.ArgumentParser) -> None:
@@ -75,5 +76,7 @@ async def neon_client(connection: Connection) -> AsyncIterator[NeonClient]:
             yield client
     except NeonError as error:
         raise CommandError(f"Neon API: {error}") from None
+    except ObservationError as error:
+        raise CommandError(str(error)) from None
     finally:
         connection.close()

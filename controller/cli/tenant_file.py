@@ -7,10 +7,7 @@ the change is kept.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from pathlib import Path
 
 _TOP_LEVEL_PROJECT_ID = re.compile(r"^project_id\s*:.*$", re.MULTILINE)
 _TOP_LEVEL_ID = re.compile(r"^id\s*:.*$", re.MULTILINE)
@@ -32,14 +29,3 @@ def with_project_id(text: str, project_id: str) -> str:
     while head < len(lines) and (lines[head].startswith("#") or lines[head].strip() in ("", "---")):
         head += 1
     return "".join(lines[:head]) + f"{line}\n" + "".join(lines[head:])
-
-
-def replace_atomically(path: Path, text: str) -> None:
-    """Write text to path so that a crash leaves either the old or the new file, never half."""
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
-    ) as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(handle.name, path)

@@ -12,7 +12,7 @@ from collections import Counter
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 FORMAT_VERSION = 1
 
@@ -114,11 +114,16 @@ class Orphan(_Frozen):
 
 
 class PlanTarget(_Frozen):
-    """Where the plan was made: the Neon API host and org, or the embedded emulator."""
+    """Where the plan was made: the Neon API host and org, or the embedded emulator.
+
+    `account` is a one-way digest of the API key: an organisation key names its org without
+    NEON_ORG_ID, so two orgs on one host differ only by key. The key itself is never stored.
+    """
 
     host: str
     org_id: str | None = None
     embedded: bool = False
+    account: str | None = None
 
     def describe(self) -> str:
         """One line for the top of every rendering."""
@@ -181,7 +186,7 @@ class ChangePlan(_Frozen):
 
 
 class PlanFileError(ValueError):
-    """A saved plan file that cannot be applied: unreadable, another version, or tampered."""
+    """A saved plan file that cannot be applied: not JSON, another version, or malformed."""
 
 
 def load_plan_json(text: str, *, source: str) -> ChangePlan:
@@ -204,5 +209,9 @@ def load_plan_json(text: str, *, source: str) -> ChangePlan:
         data.pop(derived, None)
     try:
         return ChangePlan.model_validate(data)
-    except ValueError as error:
-        raise PlanFileError(f"{source}: not a valid tenantctl plan: {error}") from None
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors(include_url=False)[:5]
+        )
+        raise PlanFileError(f"{source}: not a valid tenantctl plan: {problems}") from None

@@ -1,6 +1,7 @@
 """A ChangePlan as a pull-request comment: summary table first, details per tenant after.
 
-Details are collapsed (`<details>`) when the plan is large so the comment stays readable.
+Details are collapsed (`<details>`) when the plan is large so the comment stays readable, and
+left out (then table rows too) when the comment would not fit in one GitHub comment.
 """
 
 from __future__ import annotations
@@ -12,12 +13,44 @@ from controller.render.text import MARKS
 from controller.render.values import describe_field, format_value
 
 COLLAPSE_ABOVE = 10
+MAX_CHARACTERS = 60_000  # GitHub refuses comments over 65,536 characters
 
 
-def render_markdown(plan: ChangePlan, *, collapse_above: int = COLLAPSE_ABOVE) -> str:
-    """The whole comment, ending with a newline."""
+def render_markdown(
+    plan: ChangePlan,
+    *,
+    collapse_above: int = COLLAPSE_ABOVE,
+    max_characters: int = MAX_CHARACTERS,
+) -> str:
+    """The whole comment, ending with a newline, at most `max_characters` long."""
+    head = _head(plan)
+    tail = list(_footer(plan))
+    if not plan.actions:
+        return _join([*head, "No changes. Live Neon projects match the fleet.", *tail])
+    table = list(_summary_table(plan.actions))
+    collapsed = len(plan.actions) > collapse_above
+    details = [line for action in plan.actions for line in _details(action, collapsed)]
+    full = _join([*head, *table, "", *details, *tail])
+    if len(full) <= max_characters:
+        return full
+    note = (
+        f"_Details of the {len(plan.actions)} actions are left out: they do not fit in one "
+        "comment. `tenantctl plan --format json` has them all._"
+    )
+    rows = table[2:]
+    while rows:
+        omitted = len(table) - 2 - len(rows)
+        more = [f"| … and {omitted} more actions | | | | |"] if omitted else []
+        text = _join([*head, *table[:2], *rows, *more, "", note, *tail])
+        if len(text) <= max_characters:
+            return text
+        rows = rows[: len(rows) * 9 // 10]
+    return _join([*head, note, *tail])
+
+
+def _head(plan: ChangePlan) -> list[str]:
     target = plan.target.describe() if plan.target else "unknown target"
-    lines = [
+    return [
         f"### tenantctl plan: fleet `{plan.fleet}`",
         "",
         f"Target: {_escape(target)}",
@@ -25,15 +58,9 @@ def render_markdown(plan: ChangePlan, *, collapse_above: int = COLLAPSE_ABOVE) -
         f"**{plan.summary()}**",
         "",
     ]
-    if not plan.actions:
-        lines.append("No changes. Live Neon projects match the fleet.")
-    else:
-        lines.extend(_summary_table(plan.actions))
-        lines.append("")
-        collapsed = len(plan.actions) > collapse_above
-        for action in plan.actions:
-            lines.extend(_details(action, collapsed))
-    lines.extend(_footer(plan))
+
+
+def _join(lines: list[str]) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -46,8 +73,9 @@ def _summary_table(actions: Iterable[Action]) -> Iterable[str]:
         )
         project = f"`{a.project_id}`" if a.project_id else "(new)"
         count = len(a.changes) if a.changes else ("new project" if a.create else "")
+        mark = MARKS[a.kind].replace("|", "\\|")  # a pipe ends a table cell, even in code
         yield (
-            f"| {_escape(a.tenant)} | `{MARKS[a.kind]}` {a.kind.value} | {project} | {count} "
+            f"| {_escape(a.tenant)} | `{mark}` {a.kind.value} | {project} | {count} "
             f"| {_escape(notes)} |"
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, FieldChange
 from controller.render.values import describe_field, format_value
@@ -27,7 +27,10 @@ _COLOURS: dict[ActionKind, str] = {
 
 def render_text(plan: ChangePlan, *, color: bool = False) -> str:
     """The full plan: target line, one block per action, orphans, then the summary line."""
-    paint = _painter(color)
+
+    def paint(kind: ActionKind, text: str) -> str:
+        return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if color else text
+
     lines = [_target_line(plan), ""]
     for action in plan.actions:
         lines.extend(_action_block(action, paint))
@@ -54,7 +57,7 @@ def _target_line(plan: ChangePlan) -> str:
     return f"Target: {target} · fleet {plan.fleet!r}{scope}"
 
 
-def _action_block(action: Action, paint: _Paint) -> Iterable[str]:
+def _action_block(action: Action, paint: Callable[[ActionKind, str], str]) -> Iterable[str]:
     mark = MARKS[action.kind]
     project = action.project_id or "(new project)"
     head = f"{mark} {action.kind.value} {action.tenant}  project {project} {action.project_name!r}"
@@ -94,15 +97,3 @@ def _change_line(change: FieldChange) -> str:
     new = format_value(change.field, change.new)
     layer = f"  ({change.layer})" if change.layer else ""
     return f"    ~ {describe_field(change.target, change.field)}: {old} -> {new}{layer}"
-
-
-class _Paint:
-    def __init__(self, color: bool) -> None:
-        self.color = color
-
-    def __call__(self, kind: ActionKind, text: str) -> str:
-        return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if self.color else text
-
-
-def _painter(color: bool) -> _Paint:
-    return _Paint(color)

@@ -91,3 +91,24 @@ def test_a_corrupt_embedded_state_file_is_a_clear_error(cli: Any, fleet_dir: Pat
     assert refused.code == 1
     assert "the embedded emulator's state in" in refused.err
     assert "remove" in refused.err
+
+
+@pytest.mark.usefixtures("no_neon")
+def test_an_embedded_saved_plan_applies_whichever_way_the_folder_is_named(
+    cli: Any, fleet_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(fleet_dir.parent)
+    plan_file = fleet_dir / "plan.json"
+    assert cli("plan", "--out", str(plan_file), fleet=Path(fleet_dir.name)).code == 0
+    applied = cli("apply", str(plan_file), fleet=fleet_dir.resolve())
+    assert applied.code == 0, applied.err
+    assert "7 applied" in applied.out
+
+
+@pytest.mark.usefixtures("no_neon")
+def test_apply_in_a_folder_without_a_fleet_creates_nothing(cli: Any, tmp_path: Path) -> None:
+    empty = tmp_path / "not-a-fleet"
+    empty.mkdir()
+    refused = cli("apply", "--yes", fleet=empty)
+    assert refused.code == 1
+    assert not (empty / ".tenantctl").exists()

@@ -113,3 +113,26 @@ def test_max_deletes_caps_one_run(cli: Any, neon: NeonApi, fleet_dir: Path) -> N
     names = [p["name"] for p in neon.projects()]
     assert "hooli" not in names
     assert "initech" not in names
+
+
+def test_a_saved_plan_deletes_only_with_allow_delete_at_plan_and_at_apply(
+    cli: Any, neon: NeonApi, fleet_dir: Path
+) -> None:
+    converge(cli)
+    hooli = neon.project_named("hooli")
+    edit(fleet_dir, "hooli", "plan: free\nstate: deleted\n")
+    converge(cli)  # suspends hooli; its delete stays blocked
+    unpermitted = fleet_dir / "unpermitted.json"
+    permitted = fleet_dir / "permitted.json"
+    assert cli("plan", "--out", str(unpermitted)).code == 0
+    assert cli("plan", "--allow-delete", "--out", str(permitted)).code == 0
+
+    at_plan_only = cli("apply", str(permitted))
+    assert "blocked   hooli" in at_plan_only.out
+    at_apply_only = cli("apply", str(unpermitted), "--allow-delete")
+    assert "blocked   hooli" in at_apply_only.out
+    assert neon.project(hooli["id"])["id"] == hooli["id"]
+
+    both = cli("apply", str(permitted), "--allow-delete")
+    assert both.code == 0, both.out
+    assert "hooli" not in [p["name"] for p in neon.projects()]

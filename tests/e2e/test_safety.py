@@ -116,3 +116,36 @@ def test_repeated_applies_converge_under_503s_429s_423s_latency_and_lost_respons
     assert names == sorted(set(names))
     assert len(names) == 7
     assert cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_saved_plan_made_with_another_api_key_is_refused(
+    cli: Any, neon: NeonApi, fleet_dir: Path, monkeypatch: Any
+) -> None:
+    plan_file = fleet_dir / "plan.json"
+    assert cli("plan", "--out", str(plan_file)).code == 0
+    assert neon.server.api_key not in plan_file.read_text()
+    monkeypatch.setenv("NEON_API_KEY", "napi_another_org_key")
+    refused = cli("apply", str(plan_file))
+    assert refused.code == 1
+    assert "was planned against another API key" in refused.err
+    assert "napi_another_org_key" not in refused.err
+
+
+def test_a_saved_plan_without_a_target_is_refused(cli: Any, neon: NeonApi, fleet_dir: Path) -> None:
+    plan_file = fleet_dir / "plan.json"
+    assert cli("plan", "--out", str(plan_file)).code == 0
+    data = json.loads(plan_file.read_text())
+    data["target"] = None
+    plan_file.write_text(json.dumps(data))
+    refused = cli("apply", str(plan_file))
+    assert refused.code == 1
+    assert "does not say which Neon it was planned against; plan again" in refused.err
+
+
+def test_plan_out_to_a_missing_folder_is_a_clear_error(
+    cli: Any, neon: NeonApi, fleet_dir: Path
+) -> None:
+    result = cli("plan", "--out", str(fleet_dir / "no-such-dir" / "plan.json"))
+    assert result.code == 1
+    assert "cannot write" in result.err
+    assert "No such file or directory" in result.err

@@ -140,11 +140,15 @@ def test_bad_plan_files_are_refused_with_where_and_what(text: str, message: str)
     assert str(caught.value) == message
 
 
-def test_tampered_plan_file_is_refused() -> None:
+def test_a_malformed_plan_file_is_refused_saying_where() -> None:
     data = sample_plan().to_json_dict()
     data["actions"][0]["kind"] = "replace"
-    with pytest.raises(PlanFileError, match="not a valid tenantctl plan"):
+    with pytest.raises(PlanFileError) as caught:
         load_plan_json(json.dumps(data), source="plan.json")
+    assert str(caught.value) == (
+        "plan.json: not a valid tenantctl plan: actions.0.kind: Input should be 'create', "
+        "'update', 'suspend', 'resume', 'delete' or 'conflict'"
+    )
 
 
 def test_marks_are_not_needed_for_renamed_rendering() -> None:
@@ -157,3 +161,25 @@ def test_marks_are_not_needed_for_renamed_rendering() -> None:
     )
     text = render_text(plan_changes(fleet(t), live, PlanOptions()))
     assert "    ~ name: renamed -> acme" in text
+
+
+def test_markdown_table_keeps_its_columns_on_a_suspend_row() -> None:
+    md = render_markdown(sample_plan())
+    (row,) = [line for line in md.splitlines() if line.startswith("| globex |")]
+    assert row == "| globex | `\\|\\|` suspend | `proj-globex` | 1 |  |"
+    assert len(row.replace("\\|", "").split("|")[1:-1]) == 5
+
+
+def test_markdown_fits_in_one_github_comment_however_large_the_plan() -> None:
+    desired = fleet(*(tenant(f"tenant-{n:04d}") for n in range(1500)))
+    plan = plan_changes(desired, observed(), PlanOptions())
+    md = render_markdown(plan)
+    assert len(md) <= 60_000
+    assert "Details of the 1500 actions are left out" in md
+    assert "more actions |" in md
+    assert md.splitlines()[4] == (
+        "**Plan: 1500 to create, 0 to update, 0 to suspend, 0 to resume, 0 to delete, "
+        "0 conflicts.**"
+    )
+    small = render_markdown(sample_plan())
+    assert "left out" not in small

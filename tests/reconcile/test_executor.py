@@ -1,0 +1,97 @@
+"""The executor's own safety checks, independent of the planner that normally guards them."""
+
+from __future__ import annotations
+
+import asyncio
+
+from controller.neon.client import NeonClient
+from controller.neon.payloads import ProjectCreate
+from controller.neon.settings import NeonSettings
+from controller.reconcile.apply_report import Outcome
+from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, FieldChange
+from controller.reconcile.executor import ApplyOptions
+from controller.reconcile.run import apply_plan
+from tests.support.fixtures_contract import TransportWrapper
+from tests.support.fixtures_emulator import InProcessEmulator
+
+
+def settings_for(emulator: InProcessEmulator) -> NeonSettings:
+    return NeonSettings(
+        api_key=emulator.api_key,
+        host=emulator.base_url,
+        requests_per_minute=10**6,
+        burst_per_second=10**5,
+    )
+
+
+def suspend_action(project_id: str, endpoint_id: str, *, adopted: bool = False) -> Action:
+    return Action(
+        tenant="acme",
+        kind=ActionKind.SUSPEND,
+        project_id=project_id,
+        project_name="acme",
+        reason="test",
+        changes=(FieldChange(target=endpoint_id, field="disabled", old=False, new=True),),
+        adopted=adopted,
+    )
+
+
+def test_executor_refuses_a_project_without_the_tenants_mark(
+    emulator_app: InProcessEmulator, contract_transport: TransportWrapper
+) -> None:
+    async def run() -> tuple[Outcome, str, bool]:
+        transport = contract_transport(emulator_app.transport())
+        async with NeonClient(settings_for(emulator_app), transport=transport) as client:
+            theirs = await client.create_project(ProjectCreate(name="acme"))
+            endpoint = theirs.endpoints[0]
+            plan = ChangePlan(fleet="f", actions=(suspend_action(theirs.project.id, endpoint.id),))
+            report = await apply_plan(client, plan, ApplyOptions())
+            (result,) = report.results
+            (live,) = await client.list_endpoints(theirs.project.id)
+            return result.outcome, result.message, live.disabled
+
+    outcome, message, disabled = asyncio.run(run())
+    assert outcome is Outcome.CONFLICT
+    assert "does not carry tenantctl's mark for tenant 'acme'; refusing to modify it" in message
+    assert disabled is False
+
+
+def test_executor_accepts_an_unmarked_project_only_when_adopted(
+    emulator_app: InProcessEmulator, contract_transport: TransportWrapper
+) -> None:
+    async def run() -> tuple[Outcome, bool]:
+        transport = contract_transport(emulator_app.transport())
+        async with NeonClient(settings_for(emulator_app), transport=transport) as client:
+            legacy = await client.create_project(ProjectCreate(name="legacy"))
+            action = suspend_action(legacy.project.id, legacy.endpoints[0].id, adopted=True)
+            report = await apply_plan(
+                client, ChangePlan(fleet="f", actions=(action,)), ApplyOptions()
+            )
+            (live,) = await client.list_endpoints(legacy.project.id)
+            return report.results[0].outcome, live.disabled
+
+    assert asyncio.run(run()) == (Outcome.APPLIED, True)
+
+
+def test_executor_never_deletes_without_permission_whatever_the_plan_says(
+    emulator_app: InProcessEmulator, contract_transport: TransportWrapper
+) -> None:
+    async def run(options: ApplyOptions) -> tuple[Outcome, int]:
+        transport = contract_transport(emulator_app.transport())
+        async with NeonClient(settings_for(emulator_app), transport=transport) as client:
+            legacy = await client.create_project(ProjectCreate(name="legacy"))
+            delete = Action(
+                tenant="acme",
+                kind=ActionKind.DELETE,
+                project_id=legacy.project.id,
+                project_name="legacy",
+                reason="test",
+                adopted=True,
+            )
+            report = await apply_plan(client, ChangePlan(fleet="f", actions=(delete,)), options)
+            left = len(await client.list_projects(search=legacy.project.id))
+            return report.results[0].outcome, left
+
+    assert asyncio.run(run(ApplyOptions(allow_delete=False))) == (Outcome.BLOCKED, 1)
+    assert asyncio.run(run(ApplyOptions(allow_delete=True, max_deletes=0))) == (Outcome.BLOCKED, 1)
+    assert asyncio.run(run(ApplyOptions(allow_delete=True, max_deletes=1))) == (Outcome.APPLIED, 0)
