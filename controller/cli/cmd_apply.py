@@ -90,7 +90,9 @@ async def _plan_and_apply(
 ) -> ApplyReport | None:
     """Plan, show, confirm, apply; None when there was nothing to do."""
     async with neon_client(connection) as client:
-        planned = await make_plan(client, desired, plan_options, connection.target)
+        planned = await make_plan(
+            client, desired, plan_options, connection.target, marks=connection.mark_cache()
+        )
         print(render_text(planned.plan, color=stdout_is_tty()), end="")
         if not planned.plan.actions:
             return None

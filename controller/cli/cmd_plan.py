@@ -74,7 +74,11 @@ def run(args: argparse.Namespace) -> int:
 
     async def planned() -> ChangePlan:
         async with neon_client(connection) as client:
-            return (await make_plan(client, desired, options, connection.target)).plan
+            return (
+                await make_plan(
+                    client, desired, options, connection.target, marks=connection.mark_cache()
+                )
+            ).plan
 
     plan = asyncio.run(planned())
     print(render(plan, args.format), end="")

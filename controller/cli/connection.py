@@ -22,6 +22,7 @@ from controller.emulator import EmulatorConfig, StateFileError, create_app
 from controller.neon.errors import NeonConfigError
 from controller.neon.settings import NeonSettings
 from controller.reconcile.changeplan import PlanTarget
+from controller.reconcile.mark_cache import MarkCache
 
 EMBEDDED_HOST = "http://embedded-emulator.tenantctl.invalid/api/v2"
 EMBEDDED_KEY = "embedded-emulator-key"
@@ -43,6 +44,15 @@ class Connection:
     transport: httpx.AsyncBaseTransport | None
     target: PlanTarget
     closer: Callable[[], None] | None = None
+    state_dir: Path | None = None
+
+    def mark_cache(self) -> MarkCache:
+        """The ownership marks already read for this target (see reconcile.mark_cache)."""
+        if self.state_dir is None:
+            return MarkCache(None)
+        key = "|".join((self.target.host, self.target.org_id or "", self.target.account or ""))
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        return MarkCache(self.state_dir / f"marks-{digest}.json")
 
     @property
     def embedded(self) -> bool:
@@ -80,7 +90,7 @@ def connect(
     except NeonConfigError as error:
         raise CommandError(str(error)) from None
     target = PlanTarget(host=settings.host, org_id=settings.org_id, account=account_digest(key))
-    return Connection(settings, None, target)
+    return Connection(settings, None, target, state_dir=fleet_dir.resolve() / STATE_DIR)
 
 
 def account_digest(api_key: str) -> str:
@@ -133,4 +143,4 @@ def _embedded(
         {"NEON_API_KEY": EMBEDDED_KEY, "NEON_API_HOST": EMBEDDED_HOST}, **rate_overrides(env)
     )
     target = PlanTarget(host=f"state in {state_dir}", embedded=True)
-    return Connection(settings, transport, target, closer=app.emulator.close)
+    return Connection(settings, transport, target, closer=app.emulator.close, state_dir=state_dir)

@@ -18,6 +18,7 @@ from controller.neon.client import NeonClient
 from controller.neon.errors import NotFoundError
 from controller.neon.models import BranchList, Endpoint, Project, ProjectListItem
 from controller.reconcile.desired import QUOTA_FIELDS, DesiredFleetState
+from controller.reconcile.mark_cache import MarkCache
 from controller.reconcile.observed import (
     ObservedEndpoint,
     ObservedFleet,
@@ -94,18 +95,27 @@ def usage_of(project: Project, branches: BranchList) -> ObservedUsage:
 class Observer:
     """Reads what the planner needs, concurrently, remembering branch lists it already read."""
 
-    def __init__(self, client: NeonClient, *, concurrency: int = 16) -> None:
+    def __init__(
+        self, client: NeonClient, *, concurrency: int = 16, marks: MarkCache | None = None
+    ) -> None:
         self._client = client
         self._limit = asyncio.Semaphore(concurrency)
         self._branches: dict[str, asyncio.Task[BranchList]] = {}
+        self._cache = marks or MarkCache(None)
 
     async def observe(self, desired: DesiredFleetState, options: PlanOptions) -> ObservedFleet:
         """Observe until the plan for `desired` depends on nothing unread."""
         listed = await self._client.list_projects()
-        observed = ObservedFleet(projects=tuple(observed_project(p) for p in listed))
+        ids = [p.id for p in listed]
+        observed = ObservedFleet(
+            projects=tuple(observed_project(p) for p in listed), marks=self._cache.known(ids)
+        )
         for _ in range(MAX_ROUNDS):
             missing = missing_observations(desired, observed, options)
             if not missing:
+                self._cache.remember(dict(observed.marks))
+                self._cache.forget_all_but(ids)
+                self._cache.save()
                 return observed
             observed = await self.fill(observed, missing)
         raise ObservationError("observation did not settle; please report this as a bug")
@@ -149,7 +159,10 @@ class Observer:
         return observed_project(project), endpoints
 
     async def mark(self, project_id: str, *, fresh: bool = False) -> OwnershipMark | None:
-        """A project's ownership mark: as read earlier in this run, or read again if `fresh`."""
+        """A project's ownership mark read from Neon in this run (again if `fresh`).
+
+        Never from the mark cache: this is the check before a project is changed.
+        """
         if fresh:
             self._branches.pop(project_id, None)
         return await self._mark(project_id)

@@ -14,6 +14,7 @@ from controller.reconcile.apply_report import ApplyReport, TenantResult
 from controller.reconcile.changeplan import ChangePlan, PlanTarget
 from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.executor import ApplyOptions, Executor
+from controller.reconcile.mark_cache import MarkCache
 from controller.reconcile.observe import Observer
 from controller.reconcile.planner import PlanOptions, plan_changes
 
@@ -31,9 +32,11 @@ async def make_plan(
     desired: DesiredFleetState,
     options: PlanOptions,
     target: PlanTarget,
+    *,
+    marks: MarkCache | None = None,
 ) -> PlannedRun:
-    """Observe the org within budget and plan the fleet against it."""
-    observer = Observer(client)
+    """Observe the org within budget (reusing marks read before) and plan the fleet."""
+    observer = Observer(client, marks=marks)
     observed = await observer.observe(desired, options)
     plan = plan_changes(desired, observed, options).model_copy(update={"target": target})
     return PlannedRun(plan=plan, observer=observer)

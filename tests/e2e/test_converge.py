@@ -82,3 +82,25 @@ def _calls(server: EmulatorProcess) -> dict[str, int]:
         key = f"{row['method']} {row['route']}"
         totals[key] = totals.get(key, 0) + row["count"]
     return totals
+
+
+def test_projects_no_tenant_claims_cost_one_mark_read_per_machine_not_per_plan(
+    cli: Any, neon: NeonApi, neon_env: EmulatorProcess, fleet_dir: Any
+) -> None:
+    for n in range(5):
+        neon.create_project(f"another-team-{n}")
+    assert cli("apply", "--yes").code == 0
+    assert "5 project(s) in the org are not managed" in cli("plan").out
+    before = _calls(neon_env)
+    assert cli("plan").code == 0
+    calls = {route: n - before.get(route, 0) for route, n in _calls(neon_env).items()}
+    assert {route: n for route, n in calls.items() if n} == {
+        "GET /projects": 1,
+        "GET /projects/{project_id}/endpoints": len(EXAMPLE_TENANTS),
+    }
+    caches = list((fleet_dir / ".tenantctl").glob("marks-*.json"))
+    assert len(caches) == 1
+    caches[0].write_text("{ not json")  # a damaged cache only costs reads again
+    again = cli("plan")
+    assert again.code == 0
+    assert "5 project(s) in the org are not managed" in again.out
