@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from controller import __version__
-from controller.cli.common import EXIT_ERROR, CommandError
+from controller.cli.common import EXIT_ERROR, EXIT_OK, CommandError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,10 +57,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         code: int = run(args)
+        sys.stdout.flush()
     except CommandError as error:
         print(f"tenantctl: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("tenantctl: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` or similar that stopped reading: not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     return code

@@ -64,10 +64,12 @@ def test_an_invalid_fleet_sends_nothing(
     monkeypatch.setenv("NEON_API_KEY", "napi_test")
     monkeypatch.setenv("NEON_API_HOST", "http://127.0.0.1:9/api/v2")  # nothing listens there
     (fleet_dir / "tenants" / "acme.yaml").write_text("plan: platinum\n")
-    refused = cli("plan")
-    assert refused.code == 1
-    assert "tenants/acme.yaml:1:7:" in refused.err
-    assert "nothing was sent" in refused.err or "run `tenantctl validate`" in refused.err
+    for command in (("plan",), ("apply", "--yes"), ("usage",)):
+        refused = cli(*command)
+        assert refused.code == 1, command
+        assert "tenants/acme.yaml:1:7:" in refused.err, command
+        assert "run `tenantctl validate` for details" in refused.err, command
+        assert "Neon API" not in refused.err, command  # no request was even attempted
 
 
 def test_emulator_flag_wins_over_a_configured_key(

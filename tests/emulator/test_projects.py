@@ -127,6 +127,13 @@ async def test_list_pages_by_last_project_id_until_an_empty_page(neon: Neon) -> 
     assert "pagination" not in last
 
 
+async def test_list_without_a_limit_gives_neons_default_page_of_10(neon: Neon) -> None:
+    created = sorted([(await neon.create_project())["project"]["id"] for _ in range(12)])
+    page = await neon.get("/projects")
+    assert [p["id"] for p in page["projects"]] == created[:10]
+    assert page["pagination"] == {"cursor": created[9]}
+
+
 async def test_search_matches_part_of_a_name_or_an_id_and_org_filters(neon: Neon) -> None:
     acme = (await neon.create_project(name="tenant-acme", org_id="org-one"))["project"]
     await neon.create_project(name="tenant-globex")
