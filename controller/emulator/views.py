@@ -86,6 +86,8 @@ def _common_project_fields(project: ProjectRecord) -> JSON:
         "branch_logical_size_limit_bytes": BRANCH_LOGICAL_SIZE_LIMIT_MIB * 1024 * 1024,
         "store_passwords": project.store_passwords,
         "creation_source": "console",
+        # In the current contract's list items too (ProjectListItem); 2024-25 recordings predate it.
+        "history_retention_seconds": project.history_retention_seconds,
         "created_at": iso(project.created_at),
         "updated_at": iso(project.updated_at),
         "owner_id": OWNER_ID,
@@ -107,8 +109,6 @@ def project_view(project: ProjectRecord, now: float, kind: ProjectViewKind = "ge
         "active_time_seconds": used.active_seconds,
         "cpu_used_sec": used.compute_seconds,
         **_common_project_fields(project),
-        # Only the single-project views carry it: real list items never have (recordings).
-        "history_retention_seconds": project.history_retention_seconds,
         "consumption_period_start": ZERO_TIME,
         "consumption_period_end": ZERO_TIME,
     }

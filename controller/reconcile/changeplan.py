@@ -106,11 +106,15 @@ class Action(_Frozen):
 
 
 class Orphan(_Frozen):
-    """A managed project whose tenant file is gone: suspended, reported, never deleted."""
+    """A managed project whose tenant file is gone: suspended, reported, never deleted.
+
+    `held` says why it is only reported, not suspended.
+    """
 
     project_id: str
     project_name: str
     tenant: str
+    held: str | None = None
 
 
 class PlanTarget(_Frozen):

@@ -52,8 +52,12 @@ class DesiredTenant:
 
 @dataclass(frozen=True)
 class DesiredFleetState:
-    """Every tenant the fleet directory declares, plus fleet-wide identity."""
+    """Every tenant the fleet directory declares, plus fleet-wide identity.
+
+    Orphans are only suspended when the fleet's name was declared (`fleet_declared`).
+    """
 
     fleet: str
     tenants: Mapping[str, DesiredTenant]
     org_id: str | None = None
+    fleet_declared: bool = True

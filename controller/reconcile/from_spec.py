@@ -59,4 +59,5 @@ def desired_fleet(fleet: DesiredFleet, *, org_id: str | None = None) -> DesiredF
         fleet=fleet.settings.fleet,
         tenants={tid: desired_tenant(t) for tid, t in sorted(fleet.tenants.items())},
         org_id=org_id,
+        fleet_declared=fleet.settings.fleet_declared,
     )

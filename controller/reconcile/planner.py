@@ -25,6 +25,12 @@ from controller.reconcile.ownership import mark_annotations
 from controller.reconcile.usage_flags import lowered_limit_warnings, lowers_a_limit
 from controller.spec.model import TenantState
 
+UNDECLARED_FLEET = (
+    "not suspended: this fleet has no `fleet:` name in tenantctl.yaml, so the project may "
+    "belong to another fleet that also defaults to 'default'; name the fleet to let "
+    "tenantctl suspend orphans"
+)
+
 
 @dataclass(frozen=True)
 class PlanOptions:
@@ -302,19 +308,25 @@ def _analyse_unclaimed(
         if tenant is not None and tenant.project_id in (None, project.project_id):
             continue  # part of that tenant's conflict: shown there, left alone
         if options.targets is None:
-            _orphan(project, mark.tenant_id, tenant, observed, analysis)
+            _orphan(project, mark.tenant_id, tenant, desired, observed, analysis)
 
 
 def _orphan(
     project: ObservedProject,
     tenant_id: str,
     tenant: DesiredTenant | None,
+    desired: DesiredFleetState,
     observed: ObservedFleet,
     analysis: _Analysis,
 ) -> None:
+    held = None if desired.fleet_declared else UNDECLARED_FLEET
     analysis.orphans.append(
-        Orphan(project_id=project.project_id, project_name=project.name, tenant=tenant_id)
+        Orphan(
+            project_id=project.project_id, project_name=project.name, tenant=tenant_id, held=held
+        )
     )
+    if held:
+        return
     endpoints = observed.endpoints.get(project.project_id)
     if endpoints is None:
         analysis.endpoints.add(project.project_id)

@@ -127,6 +127,10 @@ def _footer(plan: ChangePlan) -> Iterable[str]:
         yield ""
         names = ", ".join(f"`{o.tenant}` ({o.project_id})" for o in plan.orphans)
         yield f"Orphaned (tenant file removed; suspended, never deleted): {names}"
+        for orphan in plan.orphans:
+            if orphan.held:
+                yield ""
+                yield f"`{orphan.tenant}` is {_escape(orphan.held)}"
     if plan.unmanaged_projects:
         yield ""
         yield f"{plan.unmanaged_projects} project(s) not managed by this fleet were left untouched."

@@ -36,9 +36,10 @@ def render_text(plan: ChangePlan, *, color: bool = False) -> str:
         lines.extend(_action_block(action, paint))
         lines.append("")
     for orphan in plan.orphans:
+        kept = orphan.held or "kept suspended, never deleted"
         lines.append(
             f"  orphaned: project {orphan.project_id} ({orphan.project_name!r}) belonged to "
-            f"tenant {orphan.tenant!r}, whose file is gone; kept suspended, never deleted"
+            f"tenant {orphan.tenant!r}, whose file is gone; {kept}"
         )
     if plan.unmanaged_projects:
         lines.append(

@@ -128,7 +128,8 @@ def _load_settings(root: Path, out: _Collector) -> tuple[FleetSettings, Position
         return FleetSettings(), None
     model = checked.model
     position = checked.document.position_of(("project_name_prefix",))
-    return FleetSettings(model.project_name_prefix, model.fleet), position
+    declared = "fleet" in model.model_fields_set
+    return FleetSettings(model.project_name_prefix, model.fleet, declared), position
 
 
 def _load_plans(folder: Folder, out: _Collector) -> tuple[dict[str, PlanSource], set[str]]:

@@ -91,10 +91,15 @@ class PlanCompute:
 
 @dataclass(frozen=True, slots=True)
 class FleetSettings:
-    """Fleet-wide settings from `tenantctl.yaml` (all optional)."""
+    """Fleet-wide settings from `tenantctl.yaml` (all optional).
+
+    `fleet_declared` says the fleet name was written down rather than defaulted: two fleets
+    that both default to `default` in one org would take each other's projects for orphans.
+    """
 
     project_name_prefix: str = ""
     fleet: str = "default"
+    fleet_declared: bool = False
 
 
 @dataclass(frozen=True, slots=True)

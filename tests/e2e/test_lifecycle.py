@@ -136,3 +136,36 @@ def test_a_saved_plan_deletes_only_with_allow_delete_at_plan_and_at_apply(
     both = cli("apply", str(permitted), "--allow-delete")
     assert both.code == 0, both.out
     assert "hooli" not in [p["name"] for p in neon.projects()]
+
+
+def test_a_history_retention_change_alone_is_planned_and_applied(
+    cli: Any, neon: NeonApi, fleet_dir: Path
+) -> None:
+    converge(cli)
+    hooli = neon.project_named("hooli")
+    assert neon.project(hooli["id"])["history_retention_seconds"] == 6 * 3600
+    edit(fleet_dir, "hooli", "plan: free\noverrides:\n  history_retention: 3d\n")
+    plan = cli("plan", "--detailed-exitcode")
+    assert plan.code == 2
+    assert "    ~ history_retention_seconds: 6h -> 3d  (tenant)" in plan.out.splitlines()
+    converge(cli)
+    assert neon.project(hooli["id"])["history_retention_seconds"] == 3 * 86400
+    assert cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_two_unnamed_fleets_in_one_org_never_suspend_each_others_projects(
+    cli: Any, neon: NeonApi, fleet_dir: Path, tmp_path: Path
+) -> None:
+    (fleet_dir / "tenantctl.yaml").unlink()  # both fleets default to the name 'default'
+    other = tmp_path / "other-fleet"
+    (other / "tenants").mkdir(parents=True)
+    (other / "plans").mkdir()
+    (other / "plans" / "free.yaml").write_text((fleet_dir / "plans" / "free.yaml").read_text())
+    (other / "tenants" / "team-b.yaml").write_text("plan: free\n")
+    converge(cli)
+    assert cli("apply", "--yes", fleet=other).code == 0
+    plan = cli("plan", fleet=other)
+    assert "suspend" not in plan.out.splitlines()[-1].replace("0 to suspend", "")
+    assert "not suspended: this fleet has no `fleet:` name" in plan.out
+    acme = neon.project_named("acme")
+    assert [e["disabled"] for e in neon.endpoints(acme["id"])] == [False]

@@ -224,3 +224,32 @@ def test_adopted_project_is_matched_by_id_and_keeps_its_name() -> None:
     plan = plan_changes(fleet(t), live, PlanOptions())
     assert plan.actions == ()
     assert plan.in_sync == ("acme",)
+
+
+def test_settings_the_project_list_does_not_report_are_not_compared_but_still_sent() -> None:
+    from controller.reconcile.requests import project_update_request
+
+    t = tenant("acme", quota={"logical_size_bytes": GiB}, history_retention_seconds=604800)
+    live = converged(fleet(tenant("acme")))
+    unreported = dataclasses.replace(
+        live.projects[0], history_retention_seconds=None, default_min_cu=None, default_max_cu=None
+    )
+    live = dataclasses.replace(live, projects=(unreported,))
+    (update,) = plan_changes(fleet(t), live, PlanOptions()).actions
+    assert [c.field for c in update.changes] == ["settings.quota.logical_size_bytes"]
+    request = project_update_request(update)
+    assert request is not None
+    assert request.history_retention_seconds == 604800
+    assert request.default_endpoint_settings is not None
+    assert request.default_endpoint_settings.autoscaling_limit_max_cu == 2.0
+    assert request.name is None  # the name is only sent when it changes
+
+
+def test_orphans_are_only_reported_when_the_fleet_name_was_not_declared() -> None:
+    gone = converged(fleet(tenant("gone")))
+    undeclared = dataclasses.replace(fleet(), fleet_declared=False)
+    plan = plan_changes(undeclared, gone, PlanOptions())
+    assert plan.actions == ()
+    (orphan,) = plan.orphans
+    assert orphan.held is not None
+    assert orphan.held.startswith("not suspended: this fleet has no `fleet:` name")

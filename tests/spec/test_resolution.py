@@ -162,6 +162,7 @@ def test_a_plan_keeps_its_own_values(tmp_path: Path) -> None:
 def test_fleet_settings_default_without_a_settings_file(tmp_path: Path) -> None:
     fleet = load(tmp_path, {"plans/pro.yaml": PRO_PLAN, "tenants/acme.yaml": "plan: pro\n"})
     assert fleet.settings == FleetSettings(project_name_prefix="", fleet="default")
+    assert not fleet.settings.fleet_declared
     assert fleet.tenants["acme"].project_name == "acme"
     assert fleet.source_of("acme") == "tenants/acme.yaml"
 
@@ -173,7 +174,9 @@ def test_the_project_name_is_the_fleet_prefix_and_the_id(tmp_path: Path) -> None
         "tenants/acme.yml": "plan: pro\nproject_id: cold-bonus-61650555\n",
     }
     fleet = load(tmp_path, files)
-    assert fleet.settings == FleetSettings(project_name_prefix="saas-", fleet="eu-prod")
+    assert fleet.settings == FleetSettings(
+        project_name_prefix="saas-", fleet="eu-prod", fleet_declared=True
+    )
     acme = fleet.tenants["acme"]
     assert (acme.project_name, acme.project_id) == ("saas-acme", "cold-bonus-61650555")
     assert fleet.source_of("acme") == "tenants/acme.yml"
