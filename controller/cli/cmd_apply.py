@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from controller.cli.apply_lock import apply_lock
 from controller.cli.common import EXIT_ERROR, EXIT_OK, CommandError, add_fleet_dir_argument
 from controller.cli.connection import Connection, connect
 from controller.cli.fleet_loading import checked_targets, require_valid_fleet
@@ -63,8 +64,12 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.planfile is not None:
         connection = connect(args.fleet_dir, for_apply=True, emulator_flag=args.emulator)
-        plan = _saved_plan(args.planfile, connection, args.target)
-        report: ApplyReport | None = asyncio.run(_apply_saved(connection, plan, options))
+        try:
+            plan = _saved_plan(args.planfile, connection, args.target)
+            with apply_lock(connection.state_dir):
+                report: ApplyReport | None = asyncio.run(_apply_saved(connection, plan, options))
+        finally:
+            connection.close()
     else:
         fleet = require_valid_fleet(args.fleet_dir)  # before anything is created or contacted
         plan_options = PlanOptions(
@@ -74,7 +79,13 @@ def run(args: argparse.Namespace) -> int:
         )
         connection = connect(args.fleet_dir, for_apply=True, emulator_flag=args.emulator)
         desired = desired_fleet(fleet, org_id=connection.settings.org_id)
-        report = asyncio.run(_plan_and_apply(connection, desired, plan_options, options, args.yes))
+        try:
+            with apply_lock(connection.state_dir):
+                report = asyncio.run(
+                    _plan_and_apply(connection, desired, plan_options, options, args.yes)
+                )
+        finally:
+            connection.close()
     if report is None:
         return EXIT_OK
     print(report.render(), end="")
@@ -111,7 +122,8 @@ async def _apply_saved(
     print(plan.summary())
     async with neon_client(connection) as client:
         with _progress(plan) as on_result:
-            return await apply_plan(client, plan, options, on_result=on_result)
+            marks = connection.mark_cache()
+            return await apply_plan(client, plan, options, on_result=on_result, marks=marks)
 
 
 def _saved_plan(path: Path, connection: Connection, targets: list[str] | None) -> ChangePlan:

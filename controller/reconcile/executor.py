@@ -119,7 +119,7 @@ class Executor:
         if not runnable:
             raise ApplyRefused(Outcome.BLOCKED, "; ".join(a.blocked or "" for a in actions))
         if self._options.check_staleness:
-            await self._refuse_if_stale(runnable[0])
+            await self._refuse_if_stale(fleet, runnable[0])
         project_id = runnable[0].project_id
         if project_id is not None:
             await self._verify_ownership(fleet, runnable[0], project_id)
@@ -202,12 +202,18 @@ class Executor:
             f"{action.tenant!r}; refusing to modify it",
         )
 
-    async def _refuse_if_stale(self, action: Action) -> None:
+    async def _refuse_if_stale(self, fleet: str, action: Action) -> None:
         if action.kind is ActionKind.CREATE:
             listed = await self._client.list_projects(search=action.project_name)
             if any(p.name == action.project_name for p in listed):
                 raise ApplyRefused(
                     Outcome.STALE, f"a project named {action.project_name!r} exists now"
+                )
+            marked = await self._observer.projects_marked_for(fleet, action.tenant)
+            if marked:
+                raise ApplyRefused(
+                    Outcome.STALE,
+                    f"project {', '.join(marked)} was created for this tenant since the plan",
                 )
             return
         assert action.project_id is not None

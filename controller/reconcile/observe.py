@@ -102,6 +102,8 @@ class Observer:
         self._limit = asyncio.Semaphore(concurrency)
         self._branches: dict[str, asyncio.Task[BranchList]] = {}
         self._cache = marks or MarkCache(None)
+        self._list_lock = asyncio.Lock()
+        self._listed: list[str] | None = None
 
     async def observe(self, desired: DesiredFleetState, options: PlanOptions) -> ObservedFleet:
         """Observe until the plan for `desired` depends on nothing unread."""
@@ -166,6 +168,22 @@ class Observer:
         if fresh:
             self._branches.pop(project_id, None)
         return await self._mark(project_id)
+
+    async def projects_marked_for(self, fleet: str, tenant_id: str) -> list[str]:
+        """Every project carrying this tenant's mark, whatever its name (reads unknown marks).
+
+        Used before a saved plan's create: a project made for the tenant since the plan (and
+        perhaps renamed) must not get a twin.
+        """
+        async with self._list_lock:
+            if self._listed is None:
+                self._listed = [p.id for p in await self._client.list_projects()]
+        known = self._cache.known(self._listed)
+        read = await self._each([pid for pid in self._listed if pid not in known], self._mark)
+        self._cache.remember(read)
+        self._cache.save()
+        wanted = OwnershipMark(fleet=fleet, tenant_id=tenant_id)
+        return sorted(pid for pid, mark in {**known, **read}.items() if mark == wanted)
 
     async def _each(
         self, project_ids: Iterable[str], read: Callable[[str], Awaitable[T]]

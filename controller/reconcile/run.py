@@ -49,7 +49,8 @@ async def apply_plan(
     *,
     observer: Observer | None = None,
     on_result: Callable[[TenantResult], None] | None = None,
+    marks: MarkCache | None = None,
 ) -> ApplyReport:
     """Execute a plan. Without the planning observer (a saved plan) ownership is re-read."""
-    executor = Executor(client, observer or Observer(client), options, on_result)
+    executor = Executor(client, observer or Observer(client, marks=marks), options, on_result)
     return await executor.apply(plan)

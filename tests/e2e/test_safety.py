@@ -149,3 +149,39 @@ def test_plan_out_to_a_missing_folder_is_a_clear_error(
     assert result.code == 1
     assert "cannot write" in result.err
     assert "No such file or directory" in result.err
+
+
+def test_a_second_apply_on_the_same_fleet_waits_its_turn(
+    cli: Any, neon: NeonApi, fleet_dir: Path
+) -> None:
+    import fcntl
+    import os
+
+    state = fleet_dir / ".tenantctl"
+    state.mkdir(exist_ok=True)
+    held = os.open(state / "apply.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        refused = cli("apply", "--yes")
+    finally:
+        os.close(held)
+    assert refused.code == 1
+    assert "another tenantctl apply is running on this fleet" in refused.err
+    assert neon.projects() == []
+    assert cli("apply", "--yes").code == 0
+
+
+def test_a_saved_create_replayed_after_its_project_was_renamed_makes_no_twin(
+    cli: Any, neon: NeonApi, fleet_dir: Path
+) -> None:
+    only_tenants(fleet_dir, "hooli")
+    plan_file = fleet_dir / "replay.json"
+    assert cli("plan", "--out", str(plan_file)).code == 0
+    assert cli("apply", str(plan_file)).code == 0
+    hooli = neon.project_named("hooli")
+    neon.patch_project(hooli["id"], name="hooli-renamed")
+    replay = cli("apply", str(plan_file))
+    assert replay.code == 1
+    assert "stale     hooli" in replay.out
+    assert f"project {hooli['id']} was created for this tenant since the plan" in replay.out
+    assert [p["name"] for p in neon.projects()] == ["hooli-renamed"]

@@ -95,3 +95,44 @@ def test_executor_never_deletes_without_permission_whatever_the_plan_says(
     assert asyncio.run(run(ApplyOptions(allow_delete=False))) == (Outcome.BLOCKED, 1)
     assert asyncio.run(run(ApplyOptions(allow_delete=True, max_deletes=0))) == (Outcome.BLOCKED, 1)
     assert asyncio.run(run(ApplyOptions(allow_delete=True, max_deletes=1))) == (Outcome.APPLIED, 0)
+
+
+def test_one_tenants_failure_never_stops_the_others(
+    emulator_app: InProcessEmulator, contract_transport: TransportWrapper
+) -> None:
+    from controller.reconcile.changeplan import CreateSpec
+    from controller.reconcile.diff import desired_settings
+    from controller.reconcile.ownership import mark_annotations
+    from controller.reconcile.requests import create_request
+    from tests.reconcile.builders import tenant
+
+    async def run() -> dict[str, tuple[Outcome, str]]:
+        transport = contract_transport(emulator_app.transport())
+        async with NeonClient(settings_for(emulator_app), transport=transport) as client:
+            actions = []
+            for tenant_id in ("a-broken", "b-fine", "c-fine"):
+                t = tenant(tenant_id)
+                spec = CreateSpec(
+                    settings=desired_settings(t),
+                    region_id=t.region_id,
+                    pg_version=t.pg_version,
+                    database_name=t.database_name,
+                    role_name=t.role_name,
+                    annotations=mark_annotations("f", tenant_id),
+                )
+                created = await client.create_project(create_request(spec))
+                endpoint_id = (
+                    "ep-no-such-compute" if tenant_id == "a-broken" else created.endpoints[0].id
+                )
+                action = suspend_action(created.project.id, endpoint_id)
+                actions.append(action.model_copy(update={"tenant": tenant_id}))
+            report = await apply_plan(
+                client, ChangePlan(fleet="f", actions=tuple(actions)), ApplyOptions()
+            )
+            return {r.tenant: (r.outcome, r.message) for r in report.results}
+
+    results = asyncio.run(run())
+    assert results["a-broken"][0] is Outcome.FAILED
+    assert "404" in results["a-broken"][1]
+    assert results["b-fine"] == (Outcome.APPLIED, "")
+    assert results["c-fine"] == (Outcome.APPLIED, "")
