@@ -43,16 +43,21 @@ def fleet_dir(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def neon_env(monkeypatch: pytest.MonkeyPatch, emulator_server: EmulatorProcess) -> EmulatorProcess:
-    """Point tenantctl at the real emulator server, with a fast client budget."""
-    monkeypatch.setenv("NEON_API_HOST", emulator_server.base_url)
-    monkeypatch.setenv("NEON_API_KEY", emulator_server.api_key)
+def point_cli_at(monkeypatch: pytest.MonkeyPatch, server: EmulatorProcess) -> EmulatorProcess:
+    """Point tenantctl at a real emulator server, with a fast client budget."""
+    monkeypatch.setenv("NEON_API_HOST", server.base_url)
+    monkeypatch.setenv("NEON_API_KEY", server.api_key)
     monkeypatch.delenv("NEON_ORG_ID", raising=False)
     monkeypatch.delenv("CI", raising=False)
     for name, value in FAST_CLIENT.items():
         monkeypatch.setenv(name, value)
-    return emulator_server
+    return server
+
+
+@pytest.fixture
+def neon_env(monkeypatch: pytest.MonkeyPatch, emulator_server: EmulatorProcess) -> EmulatorProcess:
+    """The worker's shared emulator server, with tenantctl pointed at it."""
+    return point_cli_at(monkeypatch, emulator_server)
 
 
 @pytest.fixture

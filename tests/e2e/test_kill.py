@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import FAST_CLIENT, NeonApi
+from tests.e2e.conftest import FAST_CLIENT, NeonApi, point_cli_at
 from tests.support.emulator_process import EmulatorProcess
 
 TENANTS = 24
@@ -63,11 +63,7 @@ def test_apply_killed_mid_run_converges_without_duplicates(
     child.wait(timeout=30)
     assert creates_seen(server) < TENANTS or kill_after_creates == TENANTS
 
-    monkeypatch.setenv("NEON_API_HOST", server.base_url)
-    monkeypatch.setenv("NEON_API_KEY", server.api_key)
-    monkeypatch.delenv("CI", raising=False)
-    for name, value in FAST_CLIENT.items():
-        monkeypatch.setenv(name, value)
+    point_cli_at(monkeypatch, server)
     result = cli("apply", "--yes")
     assert result.code == 0, result.out + result.err
     api = NeonApi(server)

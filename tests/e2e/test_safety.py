@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import NeonApi
+from tests.e2e.conftest import NeonApi, point_cli_at
 from tests.support.emulator_process import EmulatorProcess
 
 GiB = 1024**3
@@ -97,8 +97,11 @@ def test_a_create_whose_response_is_lost_does_not_make_a_second_project(
 
 
 def test_repeated_applies_converge_under_503s_429s_423s_latency_and_lost_responses(
-    cli: Any, neon: NeonApi, neon_env: EmulatorProcess
+    cli: Any, emulator_server_factory: Any, monkeypatch: Any
 ) -> None:
+    # Seed 1 makes the first draw a 429 on the first request, so faults surely happen.
+    neon_env = point_cli_at(monkeypatch, emulator_server_factory(seed=1))
+    neon = NeonApi(neon_env)
     neon_env.set_faults(
         status_rates={"503": 0.1, "429": 0.1, "423": 0.1},
         latency_ms=5,
@@ -116,6 +119,7 @@ def test_repeated_applies_converge_under_503s_429s_423s_latency_and_lost_respons
     assert names == sorted(set(names))
     assert len(names) == 7
     assert cli("plan", "--detailed-exitcode").code == 0
+    neon.http.close()
 
 
 def test_a_saved_plan_made_with_another_api_key_is_refused(
