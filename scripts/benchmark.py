@@ -30,8 +30,8 @@ from controller.logs import configure_logging  # noqa: E402
 from controller.neon.client import NeonClient  # noqa: E402
 from controller.neon.settings import NeonSettings  # noqa: E402
 from controller.reconcile.changeplan import PlanTarget  # noqa: E402
+from controller.reconcile.desired import desired_fleet  # noqa: E402
 from controller.reconcile.executor import ApplyOptions  # noqa: E402
-from controller.reconcile.from_spec import desired_fleet  # noqa: E402
 from controller.reconcile.planner import PlanOptions  # noqa: E402
 from controller.reconcile.run import apply_plan, make_plan  # noqa: E402
 from controller.spec import load_fleet  # noqa: E402

@@ -22,7 +22,7 @@ from controller.cli.reconcile_args import neon_client
 from controller.cli.tenant_file import with_project_id
 from controller.logs import configure_logging
 from controller.neon.errors import NotFoundError
-from controller.reconcile.from_spec import desired_fleet
+from controller.reconcile.desired import desired_fleet
 from controller.reconcile.matching import match_fleet
 from controller.reconcile.observe import Observer
 from controller.reconcile.observed import OwnershipMark
@@ -110,8 +110,8 @@ async def _check_project(
         mismatches = [
             f"{name} is {live!r} but the tenant wants {wanted!r}"
             for name, live, wanted in (
-                ("region", project.region_id, tenant.region),
-                ("pg_version", project.pg_version, tenant.pg_version),
+                ("region", project.region_id, tenant.value("region")),
+                ("pg_version", project.pg_version, tenant.value("pg_version")),
             )
             if live != wanted
         ]

@@ -25,9 +25,8 @@ from controller.cli.reconcile_args import (
 from controller.logs import configure_logging, get_logger
 from controller.reconcile.apply_report import ApplyReport, TenantResult
 from controller.reconcile.changeplan import ChangePlan, PlanFileError, load_plan_json
-from controller.reconcile.desired import DesiredFleetState
+from controller.reconcile.desired import DesiredFleetState, desired_fleet
 from controller.reconcile.executor import ApplyOptions
-from controller.reconcile.from_spec import desired_fleet
 from controller.reconcile.planner import PlanOptions
 from controller.reconcile.run import apply_plan, make_plan
 from controller.render.text import render_text

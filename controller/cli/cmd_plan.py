@@ -27,7 +27,7 @@ from controller.cli.reconcile_args import (
 )
 from controller.logs import configure_logging
 from controller.reconcile.changeplan import ChangePlan
-from controller.reconcile.from_spec import desired_fleet
+from controller.reconcile.desired import desired_fleet
 from controller.reconcile.planner import PlanOptions
 from controller.reconcile.run import make_plan
 from controller.render.markdown import render_markdown

@@ -54,15 +54,16 @@ def run(args: argparse.Namespace) -> int:
 def render_text(fleet: DesiredFleet, tenant: ResolvedTenant) -> str:
     """The text form: a short header, then one aligned row per setting."""
     binding = (
-        f"project_id {tenant.project_id}"
+        f"bound by project_id {tenant.project_id}"
         if tenant.project_id
-        else "no project_id: apply creates it"
+        else "found by its ownership mark or name"
     )
     header = [
         f"tenant   {tenant.id}  ({fleet.source_of(tenant.id)})",
         f"plan     {tenant.plan}",
         f"project  {tenant.project_name}  ({binding})",
         f"fleet    {fleet.settings.fleet}",
+        "(the fleet's files only: `tenantctl status` reads the live project)",
         "",
     ]
     rows = [("SETTING", "VALUE", "SET BY"), *settings_rows(tenant)]

@@ -30,8 +30,7 @@ from controller.cli.connection import Connection, connect
 from controller.cli.fleet_loading import checked_targets, require_valid_fleet
 from controller.cli.reconcile_args import add_emulator_argument, neon_client, stdout_is_tty
 from controller.logs import configure_logging
-from controller.reconcile.desired import DesiredFleetState
-from controller.reconcile.from_spec import desired_fleet
+from controller.reconcile.desired import DesiredFleetState, desired_fleet
 from controller.spec.issues import did_you_mean, printable
 from controller.spec.model import DesiredFleet, TenantState
 from controller.usage.cache import UsageCache, cache_path, cached_readings, tenant_identity

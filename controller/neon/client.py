@@ -40,6 +40,7 @@ from controller.neon.errors import (
     IncompleteListError,
     InvalidResponseError,
     NeonUsageError,
+    NotFoundError,
     OutcomeUnknownError,
 )
 from controller.neon.locks import ProjectLocks
@@ -57,7 +58,7 @@ from controller.neon.models import (
 )
 from controller.neon.operations import OperationWaiter, Origin
 from controller.neon.pagination import Page, collect_pages
-from controller.neon.payloads import EndpointUpdate, ProjectCreate, ProjectUpdate
+from controller.neon.payloads import EndpointCreate, EndpointUpdate, ProjectCreate, ProjectUpdate
 from controller.neon.ratelimit import SHARED_LIMITERS, RateLimiterRegistry, RateLimits
 from controller.neon.routes import Route
 from controller.neon.session import NeonSession, QueryParams, Reply
@@ -239,6 +240,32 @@ class NeonClient:
         )
         return envelope.endpoint
 
+    async def create_endpoint(self, project_id: str, create: EndpointCreate) -> Endpoint:
+        """Create a compute (a read replica: type read_only) and wait for its operations.
+
+        Not idempotent: a lost answer may leave the compute created; callers name computes so
+        that the next run finds it (see reconcile's replica names).
+        """
+        ids = {"project_id": project_id}
+        envelope = await self._mutate(
+            routes.CREATE_ENDPOINT, ids, EndpointOperationsEnvelope, body=create.body()
+        )
+        return envelope.endpoint
+
+    async def delete_endpoint(self, project_id: str, endpoint_id: str) -> None:
+        """Delete a compute and wait for its operations; a compute already gone is success."""
+        ids = {"project_id": project_id, "endpoint_id": endpoint_id}
+        route = routes.DELETE_ENDPOINT
+        async with self._locks.hold(project_id):
+            try:
+                reply = await self._session.send(route, route.path(**ids))
+            except NotFoundError:
+                return
+            if reply.status == HTTP_NO_CONTENT:  # Neon's answer when it was already gone
+                return
+            envelope = reply.parse(EndpointOperationsEnvelope)
+            await self._waiter.wait(envelope.operations, origin=_origin(reply))
+
     async def start_endpoint(self, project_id: str, endpoint_id: str) -> Endpoint:
         """Start an idle compute and wait until Neon reports the start done."""
         ids = {"project_id": project_id, "endpoint_id": endpoint_id}
@@ -356,6 +383,9 @@ class NeonClient:
             envelope = reply.parse(model)
             done = await self._waiter.wait(envelope.operations, origin=_origin(reply))
         return envelope.model_copy(update={"operations": done})
+
+
+HTTP_NO_CONTENT = 204
 
 
 def _refuse_partial_page(reply: Reply) -> None:

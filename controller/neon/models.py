@@ -46,12 +46,21 @@ class ProjectQuota(NeonModel):
 
 
 class ProjectSettings(NeonModel):
+    """A project's settings. Fields beyond these are kept (not ignored), so that observation
+    can read any setting Neon reports by its path without a model change per setting."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     quota: ProjectQuota | None = None
     enable_logical_replication: bool | None = None
 
 
 class DefaultEndpointSettings(NeonModel):
-    """Settings new computes of the project get (existing computes are not changed by them)."""
+    """Settings new computes of the project get (existing computes are not changed by them).
+
+    Unknown fields are kept, like `ProjectSettings`'."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     autoscaling_limit_min_cu: float | None = None
     autoscaling_limit_max_cu: float | None = None
@@ -159,6 +168,10 @@ class BranchList(NeonModel):
 
 
 class EndpointSettings(NeonModel):
+    """A compute's own settings; unknown fields are kept, like `ProjectSettings`'."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     pg_settings: dict[str, str] | None = None
 
 

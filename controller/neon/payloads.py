@@ -35,8 +35,36 @@ class QuotaInput(Payload):
     logical_size_bytes: int | None = Field(default=None, ge=0)
 
 
+class AllowedIpsInput(Payload):
+    """Neon's IP allow list; an empty list allows every address."""
+
+    ips: list[str] | None = None
+    protected_branches_only: bool | None = None
+
+
+class MaintenanceWindowInput(Payload):
+    """A weekly window in UTC: weekdays 1 (Monday) to 7, times as HH:MM."""
+
+    weekdays: list[int] = Field(min_length=1)
+    start_time: str = Field(pattern=r"^[0-9]{2}:[0-9]{2}$")
+    end_time: str = Field(pattern=r"^[0-9]{2}:[0-9]{2}$")
+
+
 class ProjectSettingsInput(Payload):
+    """`settings` of a project create or update, every field of Neon's ProjectSettingsData.
+
+    All are declared, so that managing one more of them needs no change here.
+    """
+
     quota: QuotaInput | None = None
+    allowed_ips: AllowedIpsInput | None = None
+    enable_logical_replication: bool | None = None
+    maintenance_window: MaintenanceWindowInput | None = None
+    block_public_connections: bool | None = None
+    block_vpc_connections: bool | None = None
+    audit_log_level: str | None = None
+    hipaa: bool | None = None
+    preload_libraries: dict[str, Any] | None = None
 
 
 class DefaultEndpointSettingsInput(Payload):
@@ -92,6 +120,22 @@ class EndpointSettingsInput(Payload):
 class EndpointUpdate(Payload):
     """Body of `PATCH /projects/{id}/endpoints/{endpoint_id}` (size changes restart the compute)."""
 
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    autoscaling_limit_min_cu: float | None = Field(default=None, ge=0.25)
+    autoscaling_limit_max_cu: float | None = Field(default=None, ge=0.25)
+    suspend_timeout_seconds: int | None = Field(default=None, ge=-1, le=604800)
+    disabled: bool | None = None
+    settings: EndpointSettingsInput | None = None
+
+    def body(self) -> dict[str, Any]:
+        return {"endpoint": self.wire()}
+
+
+class EndpointCreate(Payload):
+    """Body of `POST /projects/{id}/endpoints`: a compute on a branch (read_write or read_only)."""
+
+    branch_id: str = Field(pattern=NEON_ID.pattern)
+    type: str = Field(pattern=r"^(read_write|read_only)$")
     name: str | None = Field(default=None, min_length=1, max_length=64)
     autoscaling_limit_min_cu: float | None = Field(default=None, ge=0.25)
     autoscaling_limit_max_cu: float | None = Field(default=None, ge=0.25)

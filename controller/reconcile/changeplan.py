@@ -12,11 +12,9 @@ from collections import Counter
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
-FORMAT_VERSION = 1
-
-JSONScalar = str | int | float | bool | None
+FORMAT_VERSION = 2
 
 
 class ActionKind(StrEnum):
@@ -30,10 +28,8 @@ class ActionKind(StrEnum):
     CONFLICT = "conflict"
 
 
-# A FieldChange's target is this, or an endpoint id; its field is Neon's path on that object.
+# A FieldChange's target is this, or a compute's endpoint id; its field is a YAML path.
 PROJECT_TARGET = "project"
-QUOTA_PREFIX = "settings.quota."
-DEFAULTS_PREFIX = "default_endpoint_settings."
 
 
 class _Frozen(BaseModel):
@@ -41,41 +37,48 @@ class _Frozen(BaseModel):
 
 
 class FieldChange(_Frozen):
-    """One field going from its live value to the wanted one.
+    """One managed setting going from its live value to the wanted one.
 
-    `target` is `project` or an endpoint id; `field` is Neon's field path on that object.
-    `layer` says which layer of the fleet wants the value (default, plan or tenant).
+    `field` is the setting's YAML path (`limits.storage`, see `controller.spec.managed`);
+    `target` is `project` or the endpoint id of the compute it applies to. `old` and `new` are
+    in Neon's encoding (bytes, seconds, CU; a quota of 0 is unlimited). `layer` says which layer
+    of the fleet wants the value (`default`, `plan` or `tenant`) and `unit` the unit the user
+    wrote it in, so that views show `600h`, not `25d`.
     """
 
     target: str
     field: str
-    old: JSONScalar
-    new: JSONScalar
+    old: JsonValue
+    new: JsonValue
     layer: str | None = None
+    unit: str | None = None
 
 
-class ProjectSettings(_Frozen):
-    """The project-level settings tenantctl manages, in Neon's encoding (quota 0 = unlimited)."""
+class ComputeSpec(_Frozen):
+    """A read replica to create: a read-only compute named so tenantctl knows it as its own."""
 
     name: str
-    quota: dict[str, int]
     min_cu: float
     max_cu: float
     suspend_timeout_seconds: int
-    history_retention_seconds: int
+    pg_settings: dict[str, str] = Field(default_factory=dict)
+    disabled: bool = False
 
 
 class CreateSpec(_Frozen):
-    """Everything needed to create a tenant's project, including its ownership annotations."""
+    """Everything needed to create a tenant's project, including its ownership annotations.
 
-    settings: ProjectSettings
-    region_id: str
-    pg_version: int
-    database_name: str
-    role_name: str
+    `values` holds every managed setting by YAML path, in Neon's encoding (None: not managed).
+    """
+
+    name: str
+    values: dict[str, JsonValue]
     annotations: dict[str, str]
     org_id: str | None = None
     suspended: bool = False
+    replicas: tuple[ComputeSpec, ...] = ()
+    units: dict[str, str] = Field(default_factory=dict)
+    layers: dict[str, str] = Field(default_factory=dict)
 
 
 class Action(_Frozen):
@@ -83,7 +86,10 @@ class Action(_Frozen):
 
     `fingerprint` digests the live state the action was planned on (a saved plan is stale when
     it no longer matches); `adopted` says the project is bound by the tenant file's project_id
-    rather than by tenantctl's ownership mark.
+    rather than by tenantctl's ownership mark. An update carries `wanted` (every managed project
+    setting, sent whole) and `replicas` to create on `branch_id`; a delete with `endpoint_id`
+    removes one read replica, not the project. `effects` name what the action does to running
+    computes (restarts, suspensions), so that reviewers see them.
     """
 
     tenant: str
@@ -91,11 +97,16 @@ class Action(_Frozen):
     project_id: str | None
     project_name: str
     reason: str
+    plan: str | None = None
     changes: tuple[FieldChange, ...] = ()
     warnings: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
     blocked: str | None = None
     create: CreateSpec | None = None
-    settings: ProjectSettings | None = None
+    wanted: dict[str, JsonValue] | None = None
+    replicas: tuple[ComputeSpec, ...] = ()
+    branch_id: str | None = None
+    endpoint_id: str | None = None
     fingerprint: str | None = None
     adopted: bool = False
 
@@ -103,6 +114,14 @@ class Action(_Frozen):
     def runnable(self) -> bool:
         """Whether apply would carry it out (conflicts and blocked actions never run)."""
         return self.kind is not ActionKind.CONFLICT and self.blocked is None
+
+
+class Note(_Frozen):
+    """Something found and deliberately left alone, shown with the tenant it concerns."""
+
+    tenant: str
+    project_id: str | None
+    text: str
 
 
 class Orphan(_Frozen):
@@ -146,6 +165,7 @@ class ChangePlan(_Frozen):
     actions: tuple[Action, ...] = ()
     in_sync: tuple[str, ...] = Field(default=(), description="tenants with nothing to change")
     orphans: tuple[Orphan, ...] = ()
+    notes: tuple[Note, ...] = ()
     unmanaged_projects: int = 0
     targeted: tuple[str, ...] | None = None
 

@@ -1,53 +1,16 @@
-"""The desired state of each tenant's Neon project, in Neon's own terms.
+"""The desired fleet as the planner takes it: resolved tenants plus the fleet's identity.
 
-The planner compares Neon-shaped values with Neon-shaped observations, so that it never
-converts units or interprets YAML. `from_spec` builds these from the resolved fleet.
+The planner compares each tenant's resolved values (`ResolvedTenant.values`, Neon's encoding,
+keyed by YAML path) with the observed ones of the same shape, so it never converts units or
+interprets YAML. This adds what the planner needs beyond the fleet files: the org to create in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from controller.spec.model import TenantState
-
-QUOTA_FIELDS: tuple[str, ...] = (
-    "active_time_seconds",
-    "compute_time_seconds",
-    "written_data_bytes",
-    "data_transfer_bytes",
-    "logical_size_bytes",
-)
-
-
-@dataclass(frozen=True)
-class DesiredTenant:
-    """One tenant's intended project. Quotas use Neon's encoding: 0 means unlimited.
-
-    `sources` maps a Neon field path (`settings.quota.logical_size_bytes`,
-    `default_endpoint_settings.autoscaling_limit_max_cu`, ...) to the layer that set it
-    (`default`, `plan` or `tenant`), so that a change can say who wants it.
-    """
-
-    tenant_id: str
-    plan: str
-    state: TenantState
-    project_name: str
-    region_id: str
-    pg_version: int
-    database_name: str
-    role_name: str
-    quota: Mapping[str, int]
-    min_cu: float
-    max_cu: float
-    suspend_timeout_seconds: int
-    history_retention_seconds: int
-    project_id: str | None = None
-    sources: Mapping[str, str] = field(default_factory=dict)
-
-    def layer_of(self, field_path: str) -> str | None:
-        """The layer that set a field, or None when the field is not user-configurable."""
-        return self.sources.get(field_path)
+from controller.spec.model import DesiredFleet, ResolvedTenant
 
 
 @dataclass(frozen=True)
@@ -58,6 +21,16 @@ class DesiredFleetState:
     """
 
     fleet: str
-    tenants: Mapping[str, DesiredTenant]
+    tenants: Mapping[str, ResolvedTenant]
     org_id: str | None = None
     fleet_declared: bool = True
+
+
+def desired_fleet(fleet: DesiredFleet, *, org_id: str | None = None) -> DesiredFleetState:
+    """The whole fleet, keyed and ordered by tenant id."""
+    return DesiredFleetState(
+        fleet=fleet.settings.fleet,
+        tenants=dict(sorted(fleet.tenants.items())),
+        org_id=org_id,
+        fleet_declared=fleet.settings.fleet_declared,
+    )

@@ -24,7 +24,7 @@ from controller.neon.client import NeonClient
 from controller.neon.errors import CreateOutcomeUnknownError, NeonError
 from controller.neon.models import Endpoint
 from controller.reconcile.apply_report import ApplyReport, Outcome, TenantResult
-from controller.reconcile.changeplan import Action, ActionKind, ChangePlan
+from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, ComputeSpec
 from controller.reconcile.observe import Observer
 from controller.reconcile.observed import OwnershipMark, fingerprint
 from controller.reconcile.requests import (
@@ -32,6 +32,7 @@ from controller.reconcile.requests import (
     endpoint_requests,
     endpoint_updates_after_create,
     project_update_request,
+    replica_request,
 )
 
 _log = get_logger("executor")
@@ -134,6 +135,9 @@ class Executor:
         if action.kind is ActionKind.CREATE:
             return await self._create(action, fleet)
         assert project_id is not None
+        if action.kind is ActionKind.DELETE and action.endpoint_id is not None:
+            await self._delete_replica(action, project_id, action.endpoint_id)
+            return project_id
         if action.kind is ActionKind.DELETE:
             await self._delete(action, project_id)
             return project_id
@@ -142,6 +146,7 @@ class Executor:
             await self._client.update_project(project_id, request)
         for endpoint_id, update in endpoint_requests(action):
             await self._client.update_endpoint(project_id, endpoint_id, update)
+        await self._create_replicas(project_id, action.branch_id, action.replicas)
         return project_id
 
     async def _create(self, action: Action, fleet: str) -> str:
@@ -154,6 +159,8 @@ class Executor:
             project_id = await self._find_created(action, fleet)
             endpoints = list(await self._client.list_endpoints(project_id))
         await self._settle_new_computes(action, project_id, endpoints)
+        branch = next((e.branch_id for e in endpoints if e.type == "read_write"), None)
+        await self._create_replicas(project_id, branch, action.create.replicas)
         return project_id
 
     async def _find_created(self, action: Action, fleet: str) -> str:
@@ -178,6 +185,26 @@ class Executor:
         assert action.create is not None
         for endpoint_id, update in endpoint_updates_after_create(action.create, endpoints):
             await self._client.update_endpoint(project_id, endpoint_id, update)
+
+    async def _create_replicas(
+        self, project_id: str, branch_id: str | None, replicas: Sequence[ComputeSpec]
+    ) -> None:
+        """Create the missing read replicas. Each is named, so a replica whose create answer
+        was lost is found by the next plan (and not created twice)."""
+        if not replicas:
+            return
+        if branch_id is None:
+            raise ApplyRefused(
+                Outcome.FAILED, "cannot create read replicas: the project has no primary compute"
+            )
+        for replica in replicas:
+            await self._client.create_endpoint(project_id, replica_request(branch_id, replica))
+
+    async def _delete_replica(self, action: Action, project_id: str, endpoint_id: str) -> None:
+        """Remove one of tenantctl's read replicas (needs --allow-delete; holds no data)."""
+        if not self._options.allow_delete:
+            raise ApplyRefused(Outcome.BLOCKED, "removing a read replica needs --allow-delete")
+        await self._client.delete_endpoint(project_id, endpoint_id)
 
     async def _delete(self, action: Action, project_id: str) -> None:
         async with self._delete_budget:

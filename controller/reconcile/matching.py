@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from controller.reconcile.desired import DesiredFleetState, DesiredTenant
+from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.observed import ObservedFleet, ObservedProject, OwnershipMark
-from controller.spec.model import TenantState
+from controller.spec.model import ResolvedTenant, TenantState
 
 
 class MatchedBy(StrEnum):
@@ -35,7 +35,7 @@ class TenantMatch:
     read before the tenant can be matched at all.
     """
 
-    tenant: DesiredTenant
+    tenant: ResolvedTenant
     project: ObservedProject | None = None
     matched_by: MatchedBy | None = None
     verified: bool = False
@@ -90,16 +90,16 @@ def match_fleet(desired: DesiredFleetState, observed: ObservedFleet) -> Matching
 
 
 def _marked_for_other(
-    marks: Mapping[str, OwnershipMark | None], tenant: DesiredTenant, fleet: str
+    marks: Mapping[str, OwnershipMark | None], tenant: ResolvedTenant, fleet: str
 ) -> bool:
     mark = marks.get(tenant.project_id or "")
-    return mark is not None and (mark.fleet, mark.tenant_id) != (fleet, tenant.tenant_id)
+    return mark is not None and (mark.fleet, mark.tenant_id) != (fleet, tenant.id)
 
 
-def _match(tenant: DesiredTenant, index: _Index) -> TenantMatch:
+def _match(tenant: ResolvedTenant, index: _Index) -> TenantMatch:
     if tenant.project_id:
         return _match_adopted(tenant, index)
-    marked = index.by_mark.get(tenant.tenant_id, [])
+    marked = index.by_mark.get(tenant.id, [])
     if len(marked) > 1:
         ids = ", ".join(p.project_id for p in marked)
         reason = f"{len(marked)} projects carry this tenant's ownership mark ({ids})"
@@ -109,7 +109,7 @@ def _match(tenant: DesiredTenant, index: _Index) -> TenantMatch:
     return _match_by_name(tenant, index)
 
 
-def _match_adopted(tenant: DesiredTenant, index: _Index) -> TenantMatch:
+def _match_adopted(tenant: ResolvedTenant, index: _Index) -> TenantMatch:
     project = index.by_id.get(tenant.project_id or "")
     if project is None:
         if tenant.state is TenantState.DELETED:
@@ -122,7 +122,7 @@ def _match_adopted(tenant: DesiredTenant, index: _Index) -> TenantMatch:
     if project.project_id not in index.marks:
         return TenantMatch(tenant, project, MatchedBy.PROJECT_ID, verified=False)
     mark = index.marks[project.project_id]
-    if mark is not None and (mark.fleet, mark.tenant_id) != (index.fleet, tenant.tenant_id):
+    if mark is not None and (mark.fleet, mark.tenant_id) != (index.fleet, tenant.id):
         reason = (
             f"project {project.project_id} (project_id in the tenant file) is marked as "
             f"{_describe(mark)}"
@@ -131,7 +131,7 @@ def _match_adopted(tenant: DesiredTenant, index: _Index) -> TenantMatch:
     return TenantMatch(tenant, project, MatchedBy.PROJECT_ID, verified=True)
 
 
-def _match_by_name(tenant: DesiredTenant, index: _Index) -> TenantMatch:
+def _match_by_name(tenant: ResolvedTenant, index: _Index) -> TenantMatch:
     named = index.by_name.get(tenant.project_name, [])
     unread = tuple(p.project_id for p in named if p.project_id not in index.marks)
     if len(named) > 1:
@@ -156,7 +156,7 @@ def _match_by_name(tenant: DesiredTenant, index: _Index) -> TenantMatch:
     if mark is None:
         reason = (
             f"project {project.project_id} named {project.name!r} exists but is not managed "
-            f"by tenantctl; adopt it: tenantctl adopt {tenant.tenant_id} "
+            f"by tenantctl; adopt it: tenantctl adopt {tenant.id} "
             f"--project-id {project.project_id}"
         )
     else:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from controller.logs import get_logger
 from controller.neon.client import NeonClient
 from controller.neon.errors import NotFoundError
 from controller.neon.models import BranchList, Endpoint, Project, ProjectListItem
-from controller.reconcile.desired import QUOTA_FIELDS, DesiredFleetState
+from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.mark_cache import MarkCache
 from controller.reconcile.observed import (
     ObservedEndpoint,
@@ -28,8 +28,12 @@ from controller.reconcile.observed import (
 )
 from controller.reconcile.ownership import parse_mark
 from controller.reconcile.planner import MissingObservations, PlanOptions, missing_observations
+from controller.spec.managed import FIELDS, ManagedField, dig
+from controller.spec.values import UNREPORTED
 
 MAX_ROUNDS = 6
+_LISTED_FIELDS = tuple(f for f in FIELDS if f.project_path is not None)
+_COMPUTE_FIELDS = tuple(f for f in FIELDS if f.compute_path is not None)
 _log = get_logger("observe")
 T = TypeVar("T")
 
@@ -39,35 +43,47 @@ class ObservationError(RuntimeError):
 
 
 def observed_project(item: ProjectListItem | Project) -> ObservedProject:
-    """The planner's view of a listed or fetched project (both give the same fingerprint)."""
-    quota = item.settings.quota if item.settings and item.settings.quota else None
-    defaults = item.default_endpoint_settings
-    return ObservedProject(
-        project_id=item.id,
-        name=item.name,
-        region_id=item.region_id,
-        pg_version=item.pg_version,
-        quota={name: (getattr(quota, name) or 0) if quota else 0 for name in QUOTA_FIELDS},
-        # Neon's project list leaves these out (retention) or reports 0 CU for "not set";
-        # None means "not reported", which the planner does not compare.
-        history_retention_seconds=item.history_retention_seconds,
-        default_min_cu=(defaults.autoscaling_limit_min_cu or None) if defaults else None,
-        default_max_cu=(defaults.autoscaling_limit_max_cu or None) if defaults else None,
-        default_suspend_timeout_seconds=defaults.suspend_timeout_seconds if defaults else None,
-    )
+    """The planner's view of a listed or fetched project (both give the same fingerprint).
+
+    Every managed setting is read at its Neon path; one Neon left out takes the field's
+    meaning of absence (a quota left out is unlimited), or stays unknown (not compared).
+    """
+    data = item.model_dump(mode="json")
+    values: dict[str, Any] = {}
+    for field in _LISTED_FIELDS:
+        assert field.project_path is not None
+        found = _observed(field, dig(data, field.project_path))
+        if found is not UNREPORTED:
+            values[field.key] = found
+    return ObservedProject(project_id=item.id, name=item.name, values=values)
 
 
 def observed_endpoint(endpoint: Endpoint) -> ObservedEndpoint:
+    """A compute with its managed settings by their path on the compute."""
+    data = endpoint.model_dump(mode="json")
+    values: dict[str, Any] = {}
+    for field in _COMPUTE_FIELDS:
+        assert field.compute_path is not None
+        key = ".".join(field.compute_path)
+        if key not in values:
+            found = _observed(field, dig(data, field.compute_path))
+            if found is not UNREPORTED:
+                values[key] = found
     return ObservedEndpoint(
         endpoint_id=endpoint.id,
         branch_id=endpoint.branch_id,
         type=endpoint.type,
-        min_cu=endpoint.autoscaling_limit_min_cu or 0.0,
-        max_cu=endpoint.autoscaling_limit_max_cu or 0.0,
-        suspend_timeout_seconds=endpoint.suspend_timeout_seconds or 0,
         disabled=endpoint.disabled,
+        values=values,
+        name=endpoint.name,
         current_state=endpoint.current_state,
     )
+
+
+def _observed(field: ManagedField, raw: Any) -> Any:
+    if raw is UNREPORTED or raw is None:
+        return field.absent if field.absent is UNREPORTED else field.kind.canonical(field.absent)
+    return field.kind.observe(raw)
 
 
 def mark_of(branches: BranchList) -> OwnershipMark | None:

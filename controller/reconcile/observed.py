@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,15 +24,18 @@ class OwnershipMark:
 
 @dataclass(frozen=True)
 class ObservedEndpoint:
-    """One compute of a project, as Neon reports it."""
+    """One compute of a project, as Neon reports it.
+
+    `values` holds its managed settings by their path on the compute (`autoscaling_limit_min_cu`,
+    `settings.pg_settings`: a field's `compute_path`, dotted), in Neon's encoding.
+    """
 
     endpoint_id: str
     branch_id: str
     type: str
-    min_cu: float
-    max_cu: float
-    suspend_timeout_seconds: int
     disabled: bool
+    values: Mapping[str, Any] = field(default_factory=dict)
+    name: str | None = None
     current_state: str = "idle"
 
 
@@ -48,26 +52,24 @@ class ObservedUsage:
 
 @dataclass(frozen=True)
 class ObservedProject:
-    """A live project from the project list (quota fields in Neon's encoding, 0 = unlimited).
+    """A live project from the project list.
 
-    History retention and compute defaults are None when the list does not report them.
+    `values` holds the managed settings the list reports, keyed by YAML path like the desired
+    ones (`limits.storage`, `region`...), in Neon's encoding; a setting Neon did not report is
+    absent, and is never compared.
     """
 
     project_id: str
     name: str
-    region_id: str
-    pg_version: int
-    quota: Mapping[str, int]
-    history_retention_seconds: int | None = None
-    default_min_cu: float | None = None
-    default_max_cu: float | None = None
-    default_suspend_timeout_seconds: int | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
 
     def fingerprint_fields(self) -> dict[str, object]:
         """The fields a plan depends on; a change to any of them makes a saved plan stale."""
-        data = asdict(self)
-        data["quota"] = dict(sorted(self.quota.items()))
-        return data
+        return {
+            "project_id": self.project_id,
+            "name": self.name,
+            "values": dict(sorted(self.values.items())),
+        }
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,15 @@ def fingerprint(project: ObservedProject | None, endpoints: tuple[ObservedEndpoi
     payload = {
         "project": project.fingerprint_fields() if project else None,
         "endpoints": [
-            {k: v for k, v in asdict(endpoint).items() if k != "current_state"}
-            for endpoint in sorted(endpoints, key=lambda e: e.endpoint_id)
+            {
+                "endpoint_id": e.endpoint_id,
+                "branch_id": e.branch_id,
+                "type": e.type,
+                "name": e.name,
+                "disabled": e.disabled,
+                "values": dict(sorted(e.values.items())),
+            }
+            for e in sorted(endpoints, key=lambda e: e.endpoint_id)
         ],
     }
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()

@@ -10,20 +10,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, CreateSpec, Orphan
-from controller.reconcile.desired import DesiredFleetState, DesiredTenant
+from controller.reconcile.changeplan import (
+    Action,
+    ActionKind,
+    ChangePlan,
+    CreateSpec,
+    FieldChange,
+    Note,
+    Orphan,
+)
+from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.diff import (
-    desired_settings,
+    ChangeGroup,
     disabled_change,
+    foreign_computes,
     immutable_changes,
+    replicas_to_create,
+    replicas_to_remove,
     tenant_changes,
+    wanted_project_values,
 )
 from controller.reconcile.matching import MatchedBy, Matching, TenantMatch, match_fleet
 from controller.reconcile.observed import ObservedEndpoint, ObservedFleet, ObservedProject
 from controller.reconcile.observed import fingerprint as observed_fingerprint
 from controller.reconcile.ownership import mark_annotations
 from controller.reconcile.usage_flags import lowered_limit_warnings, lowers_a_limit
-from controller.spec.model import TenantState
+from controller.spec.managed import KEYS, Mutability, field_of
+from controller.spec.model import ResolvedTenant, TenantState
 
 UNDECLARED_FLEET = (
     "not suspended: this fleet has no `fleet:` name in tenantctl.yaml, so the project may "
@@ -61,6 +74,7 @@ class _Analysis:
     """Accumulates one planning pass: actions, what is fine, and what is still unknown."""
 
     actions: list[Action] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     in_sync: list[str] = field(default_factory=list)
     orphans: list[Orphan] = field(default_factory=list)
     unmanaged: int = 0
@@ -99,6 +113,7 @@ def plan_changes(
         actions=tuple(_gate_deletes(actions, options)),
         in_sync=tuple(sorted(analysis.in_sync)),
         orphans=tuple(sorted(analysis.orphans, key=lambda o: o.project_id)),
+        notes=tuple(sorted(analysis.notes, key=lambda n: (n.tenant, n.text))),
         unmanaged_projects=analysis.unmanaged,
         targeted=tuple(sorted(options.targets)) if options.targets is not None else None,
     )
@@ -117,7 +132,7 @@ def _analyse(
         actions = _tenant_actions(match, observed, desired, analysis)
         analysis.actions.extend(actions)
         if not actions and analysis.missing() == before:
-            analysis.in_sync.append(match.tenant.tenant_id)
+            analysis.in_sync.append(match.tenant.id)
     # Before creating, or concluding a project is someone else's, every project that might be
     # this tenant's (renamed, or wrongly bound by project_id) must show its mark.
     uncertain = any(m.project is None or m.conflict or m.pending_marks for m in in_scope)
@@ -150,6 +165,14 @@ def _tenant_actions(
         analysis.endpoints.add(project.project_id)
         return []
     actions = _project_actions(match, project, endpoints, analysis)
+    analysis.notes.extend(
+        Note(
+            tenant=tenant.id,
+            project_id=project.project_id,
+            text=f"read-only compute {e.endpoint_id} was not created by tenantctl: left alone",
+        )
+        for e in foreign_computes(endpoints)
+    )
     if actions and not match.verified:
         analysis.marks.add(project.project_id)
     return [_with_usage_warnings(a, observed, analysis) for a in actions]
@@ -165,28 +188,47 @@ def _project_actions(
     tenant, adopted = match.tenant, match.matched_by is MatchedBy.PROJECT_ID
     fixed = immutable_changes(tenant, project)
     if fixed:
-        reason = "region and pg_version are fixed at creation; tenantctl never replaces a project"
-        return [_conflict_on(tenant, project, endpoints, fixed, reason)]
-    grouped = tenant_changes(tenant, project, endpoints, manage_name=not adopted)
+        return [_conflict_on(tenant, project, endpoints, fixed, _fixed_reason(fixed))]
+    groups = tenant_changes(tenant, project, endpoints, manage_name=not adopted)
     holders = [
         pid for pid in analysis.names.get(tenant.project_name, []) if pid != project.project_id
     ]
-    renaming = any(c.field == "name" for _, changes, _ in grouped for c in changes)
+    renaming = any(c.field == "name" for group in groups for c in group.changes)
     if renaming and holders:
         reason = (
-            f"project renamed out of band to {project.name!r}, and its name "
+            f"project renamed to {project.name!r}, and its name "
             f"{tenant.project_name!r} is now held by project {', '.join(holders)}; rename one "
             "of them"
         )
         return [_conflict_on(tenant, project, endpoints, (), reason)]
-    actions = [
-        _action(kind, tenant, project, endpoints, reason, changes, adopted)
-        for kind, changes, reason in grouped
-    ]
+    actions = [_action(group, tenant, project, endpoints, adopted) for group in groups]
+    for replica in replicas_to_remove(tenant, endpoints):
+        reason = f"read replica {replica.name} is beyond read_replicas.count"
+        group = ChangeGroup(ActionKind.DELETE, (), reason)
+        delete = _action(group, tenant, project, endpoints, adopted)
+        actions.append(delete.model_copy(update={"endpoint_id": replica.endpoint_id}))
     if tenant.state is TenantState.DELETED:
-        reason = "tenant state is deleted"
-        actions.append(_action(ActionKind.DELETE, tenant, project, endpoints, reason, (), adopted))
+        group = ChangeGroup(ActionKind.DELETE, (), "tenant state is deleted")
+        actions.append(_action(group, tenant, project, endpoints, adopted))
     return actions
+
+
+def _fixed_reason(fixed: tuple[FieldChange, ...]) -> str:
+    """Why changes Neon cannot make stop the tenant: fixed at creation, or one-way."""
+    reasons = []
+    immutable = [c.field for c in fixed if field_of(c.field).mutability is Mutability.IMMUTABLE]
+    if immutable:
+        reasons.append(
+            f"{' and '.join(immutable)} {'is' if len(immutable) == 1 else 'are'} fixed at "
+            "creation; tenantctl never replaces a project"
+        )
+    for change in fixed:
+        if field_of(change.field).mutability is Mutability.ONE_WAY:
+            reasons.append(
+                f"{change.field} is on for this project and Neon cannot turn it off; set "
+                f"`{change.field}: true` (or remove it to stop managing it)"
+            )
+    return "; ".join(reasons)
 
 
 def _with_usage_warnings(action: Action, observed: ObservedFleet, analysis: _Analysis) -> Action:
@@ -201,42 +243,44 @@ def _with_usage_warnings(action: Action, observed: ObservedFleet, analysis: _Ana
 
 
 def _action(
-    kind: ActionKind,
-    tenant: DesiredTenant,
+    group: ChangeGroup,
+    tenant: ResolvedTenant,
     project: ObservedProject,
     endpoints: tuple[ObservedEndpoint, ...],
-    reason: str,
-    changes: tuple[object, ...],
     adopted: bool,
 ) -> Action:
-    return Action.model_validate(
-        {
-            "tenant": tenant.tenant_id,
-            "kind": kind,
-            "project_id": project.project_id,
-            "project_name": project.name,
-            "reason": reason,
-            "changes": changes,
-            "settings": desired_settings(tenant) if kind is ActionKind.UPDATE else None,
-            "fingerprint": observed_fingerprint(project, endpoints),
-            "adopted": adopted,
-        }
+    update = group.kind is ActionKind.UPDATE
+    return Action(
+        tenant=tenant.id,
+        kind=group.kind,
+        project_id=project.project_id,
+        project_name=project.name,
+        plan=tenant.plan,
+        reason=group.reason,
+        changes=group.changes,
+        effects=group.effects,
+        wanted=wanted_project_values(tenant) if update else None,
+        replicas=group.replicas,
+        branch_id=group.branch_id if group.replicas else None,
+        fingerprint=observed_fingerprint(project, endpoints),
+        adopted=adopted,
     )
 
 
 def _conflict(
-    tenant: DesiredTenant,
+    tenant: ResolvedTenant,
     project: ObservedProject | None,
-    changes: tuple[object, ...],
+    changes: tuple[FieldChange, ...],
     reason: str,
     observed: ObservedFleet,
 ) -> Action:
     if project is None:
         return Action(
-            tenant=tenant.tenant_id,
+            tenant=tenant.id,
             kind=ActionKind.CONFLICT,
             project_id=tenant.project_id,
             project_name=tenant.project_name,
+            plan=tenant.plan,
             reason=reason,
         )
     endpoints = observed.endpoints.get(project.project_id, ())
@@ -244,41 +288,41 @@ def _conflict(
 
 
 def _conflict_on(
-    tenant: DesiredTenant,
+    tenant: ResolvedTenant,
     project: ObservedProject,
     endpoints: tuple[ObservedEndpoint, ...],
-    changes: tuple[object, ...],
+    changes: tuple[FieldChange, ...],
     reason: str,
 ) -> Action:
-    return Action.model_validate(
-        {
-            "tenant": tenant.tenant_id,
-            "kind": ActionKind.CONFLICT,
-            "project_id": project.project_id,
-            "project_name": project.name,
-            "reason": reason,
-            "changes": changes,
-            "fingerprint": observed_fingerprint(project, endpoints),
-        }
+    return Action(
+        tenant=tenant.id,
+        kind=ActionKind.CONFLICT,
+        project_id=project.project_id,
+        project_name=project.name,
+        plan=tenant.plan,
+        reason=reason,
+        changes=changes,
+        fingerprint=observed_fingerprint(project, endpoints),
     )
 
 
-def _create(tenant: DesiredTenant, desired: DesiredFleetState) -> Action:
+def _create(tenant: ResolvedTenant, desired: DesiredFleetState) -> Action:
     spec = CreateSpec(
-        settings=desired_settings(tenant),
-        region_id=tenant.region_id,
-        pg_version=tenant.pg_version,
-        database_name=tenant.database_name,
-        role_name=tenant.role_name,
-        annotations=mark_annotations(desired.fleet, tenant.tenant_id),
+        name=tenant.project_name,
+        values={key: tenant.value(key) for key in KEYS},
+        annotations=mark_annotations(desired.fleet, tenant.id),
         org_id=desired.org_id,
         suspended=tenant.state is TenantState.SUSPENDED,
+        replicas=replicas_to_create(tenant, set()),
+        units=dict(tenant.units),
+        layers={key: tenant.layer_of(key).value for key in KEYS},
     )
     return Action(
-        tenant=tenant.tenant_id,
+        tenant=tenant.id,
         kind=ActionKind.CREATE,
         project_id=None,
         project_name=tenant.project_name,
+        plan=tenant.plan,
         reason="no project exists for this tenant",
         create=spec,
         fingerprint=observed_fingerprint(None, ()),
@@ -314,7 +358,7 @@ def _analyse_unclaimed(
 def _orphan(
     project: ObservedProject,
     tenant_id: str,
-    tenant: DesiredTenant | None,
+    tenant: ResolvedTenant | None,
     desired: DesiredFleetState,
     observed: ObservedFleet,
     analysis: _Analysis,
@@ -358,7 +402,11 @@ def _gate_deletes(actions: list[Action], options: PlanOptions) -> list[Action]:
     """Deletes run only with --allow-delete, and at most --max-deletes of them (by tenant id)."""
     gated, allowed = [], 0
     for action in actions:
-        if action.kind is ActionKind.DELETE:
+        if action.kind is ActionKind.DELETE and action.endpoint_id is not None:
+            if not options.allow_delete:
+                blocked = "removing a read replica needs --allow-delete"
+                action = action.model_copy(update={"blocked": blocked})
+        elif action.kind is ActionKind.DELETE:
             if not options.allow_delete:
                 action = action.model_copy(update={"blocked": "deletion needs --allow-delete"})
             elif allowed >= options.max_deletes:

@@ -1,20 +1,29 @@
 """Warnings for limits lowered below what a tenant already uses (pure).
 
 Neon enforces a quota as soon as usage exceeds it: computes are suspended at once, except for
-storage (`logical_size_bytes`), where writes are blocked instead. A plan must say so before
-apply does it to a paying customer.
+storage, where writes are blocked instead (each quota's `at_limit` in the registry). A plan
+must say so, in the user's units, before apply does it to a paying customer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from controller.reconcile.changeplan import PROJECT_TARGET, QUOTA_PREFIX, FieldChange
+from controller.reconcile.changeplan import PROJECT_TARGET, FieldChange
 from controller.reconcile.observed import ObservedUsage
+from controller.spec.managed import BY_KEY, ManagedField
+from controller.spec.values import Quota
+
+
+def _quota(change: FieldChange) -> ManagedField | None:
+    field = BY_KEY.get(change.field)
+    if change.target != PROJECT_TARGET or field is None or field.counter is None:
+        return None
+    return field
 
 
 def _lowered(change: FieldChange) -> bool:
-    if change.target != PROJECT_TARGET or not change.field.startswith(QUOTA_PREFIX):
+    if _quota(change) is None:
         return False
     old, new = change.old, change.new
     if not isinstance(new, int) or new == 0:
@@ -28,21 +37,23 @@ def lowers_a_limit(changes: Iterable[FieldChange]) -> bool:
 
 
 def lowered_limit_warnings(changes: Iterable[FieldChange], usage: ObservedUsage) -> tuple[str, ...]:
-    """One warning per quota lowered to or below current usage, saying what Neon will do."""
+    """One warning per limit lowered to or below current usage, saying what Neon will do:
+    `limits.storage 10GiB is at or below current usage 12.5GiB: Neon blocks writes`."""
     warnings = []
     for change in changes:
-        if not _lowered(change):
+        field = _quota(change)
+        if field is None or not _lowered(change):
             continue
-        name = change.field.removeprefix(QUOTA_PREFIX)
-        used = getattr(usage, name, 0)
+        assert field.counter is not None
         assert isinstance(change.new, int)
-        if used >= change.new:
-            effect = (
-                "will block writes"
-                if name == "logical_size_bytes"
-                else "will suspend computes at once"
-            )
-            warnings.append(
-                f"{name} limit {change.new} is at or below current usage {used}: {effect}"
-            )
+        used = getattr(usage, field.counter, 0)
+        if used < change.new:
+            continue
+        kind = field.kind
+        assert isinstance(kind, Quota)
+        unit = change.unit or kind.shared_unit(change.new, used)
+        warnings.append(
+            f"{field.key} {kind.amount(change.new, unit)} is at or below current usage "
+            f"{kind.amount(used, unit)}: Neon {field.at_limit} at once"
+        )
     return tuple(warnings)

@@ -10,7 +10,13 @@ from collections.abc import Iterable
 
 from controller.reconcile.changeplan import Action, ChangePlan
 from controller.render.text import MARKS
-from controller.render.values import describe_field, format_value
+from controller.render.values import (
+    create_rows,
+    describe_field,
+    describe_layer,
+    format_change,
+)
+from controller.untrusted import markdown, markdown_code
 
 COLLAPSE_ABOVE = 10
 MAX_CHARACTERS = 60_000  # GitHub refuses comments over 65,536 characters
@@ -51,9 +57,9 @@ def render_markdown(
 def _head(plan: ChangePlan) -> list[str]:
     target = plan.target.describe() if plan.target else "unknown target"
     return [
-        f"### tenantctl plan: fleet `{plan.fleet}`",
+        f"### tenantctl plan: fleet {markdown_code(plan.fleet)}",
         "",
-        f"Target: {_escape(target)}",
+        f"Target: {markdown(target)}",
         "",
         f"**{plan.summary()}**",
         "",
@@ -68,73 +74,103 @@ def _summary_table(actions: Iterable[Action]) -> Iterable[str]:
     yield "| Tenant | Action | Project | Changes | Notes |"
     yield "|---|---|---|---|---|"
     for a in actions:
-        notes = "; ".join(
-            ([f"blocked: {a.blocked}"] if a.blocked else []) + [f"⚠️ {w}" for w in a.warnings]
-        )
-        project = f"`{a.project_id}`" if a.project_id else "(new)"
+        notes = [f"blocked: {a.blocked}"] if a.blocked else []
+        notes += [f"⚠️ {w}" for w in a.warnings] + list(a.effects)
+        project = markdown_code(a.project_id, cell=True) if a.project_id else "(new)"
         count = len(a.changes) if a.changes else ("new project" if a.create else "")
         mark = MARKS[a.kind].replace("|", "\\|")  # a pipe ends a table cell, even in code
         yield (
-            f"| {_escape(a.tenant)} | `{mark}` {a.kind.value} | {project} | {count} "
-            f"| {_escape(notes)} |"
+            f"| {markdown_code(a.tenant, cell=True)} | `{mark}` {a.kind.value}{_plan_of(a)} "
+            f"| {project} "
+            f"| {count} | {markdown('; '.join(notes))} |"
         )
+
+
+def _plan_of(action: Action) -> str:
+    return f" (plan {markdown_code(action.plan, cell=True)})" if action.plan else ""
 
 
 def _details(action: Action, collapsed: bool) -> Iterable[str]:
     title = f"{MARKS[action.kind]} {action.kind.value} {action.tenant}"
     body = list(_detail_body(action))
     if collapsed:
-        yield f"<details><summary><code>{title}</code></summary>"
+        yield f"<details><summary><code>{markdown(title)}</code></summary>"
         yield ""
         yield from body
         yield ""
         yield "</details>"
     else:
-        yield f"#### `{title}`"
+        yield f"#### {markdown_code(title)}"
         yield ""
         yield from body
     yield ""
 
 
 def _detail_body(action: Action) -> Iterable[str]:
-    yield f"Reason: {_escape(action.reason)}"
+    yield f"Reason: {markdown(action.reason)}"
+    if action.plan:
+        yield ""
+        yield f"Pricing plan: {markdown_code(action.plan)}"
+    if action.endpoint_id:
+        yield ""
+        yield f"Read replica compute: {markdown_code(action.endpoint_id)}"
     if action.blocked:
         yield ""
-        yield f"**Blocked:** {_escape(action.blocked)}"
+        yield f"**Blocked:** {markdown(action.blocked)}"
     for warning in action.warnings:
         yield ""
-        yield f"> ⚠️ **{_escape(warning)}**"
-    if action.create is not None:
-        spec, s = action.create, action.create.settings
+        yield f"> ⚠️ **{markdown(warning)}**"
+    for effect in action.effects:
         yield ""
-        yield f"- region `{spec.region_id}`, Postgres {spec.pg_version}"
-        yield f"- database `{spec.database_name}` owned by `{spec.role_name}`"
-        for name, value in s.quota.items():
-            yield f"- `settings.quota.{name}`: {format_value('settings.quota.' + name, value)}"
-        yield f"- compute {format_value('cu', s.min_cu)}-{format_value('cu', s.max_cu)} CU"
+        yield f"> {markdown(effect)}"
+    if action.create is not None:
+        yield from _create_body(action)
     if action.changes:
         yield ""
-        yield "| Field | Live | Wanted | Set by |"
-        yield "|---|---|---|---|"
+        yield "| Setting | Live -> wanted | Set by |"
+        yield "|---|---|---|"
         for c in action.changes:
-            old, new = format_value(c.field, c.old), format_value(c.field, c.new)
             field = describe_field(c.target, c.field)
-            yield f"| `{field}` | {_escape(old)} | {_escape(new)} | {c.layer or ''} |"
+            layer = describe_layer(action, c)
+            change = markdown_code(format_change(c), cell=True)
+            yield f"| {markdown_code(field, cell=True)} | {change} | {markdown(layer)} |"
+    for replica in action.replicas:
+        yield ""
+        yield f"- creates read replica {markdown_code(replica.name)}"
+
+
+def _create_body(action: Action) -> Iterable[str]:
+    spec = action.create
+    assert spec is not None
+    state = "suspended (computes disabled)" if spec.suspended else "active"
+    yield ""
+    yield f"Creates project {markdown_code(spec.name)}, initial state **{state}**:"
+    yield ""
+    yield "| Setting | Value | Set by |"
+    yield "|---|---|---|"
+    for key, shown, layer in create_rows(action):
+        yield (
+            f"| {markdown_code(key, cell=True)} | {markdown_code(shown, cell=True)} "
+            f"| {markdown(layer)} |"
+        )
+    for replica in spec.replicas:
+        yield f"| read replica | {markdown_code(replica.name, cell=True)} | |"
 
 
 def _footer(plan: ChangePlan) -> Iterable[str]:
+    for note in plan.notes:
+        yield ""
+        yield f"Note on {markdown_code(note.tenant)}: {markdown(note.text)}"
     if plan.orphans:
         yield ""
-        names = ", ".join(f"`{o.tenant}` ({o.project_id})" for o in plan.orphans)
+        names = ", ".join(
+            f"{markdown_code(o.tenant)} ({markdown_code(o.project_id)})" for o in plan.orphans
+        )
         yield f"Orphaned (tenant file removed; suspended, never deleted): {names}"
         for orphan in plan.orphans:
             if orphan.held:
                 yield ""
-                yield f"`{orphan.tenant}` is {_escape(orphan.held)}"
+                yield f"{markdown_code(orphan.tenant)} is {markdown(orphan.held)}"
     if plan.unmanaged_projects:
         yield ""
         yield f"{plan.unmanaged_projects} project(s) not managed by this fleet were left untouched."
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")

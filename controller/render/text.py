@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, FieldChange
-from controller.render.values import describe_field, format_value
+from controller.render.values import (
+    create_summary,
+    describe_field,
+    describe_layer,
+    format_change,
+    format_value,
+)
+from controller.untrusted import terminal
 
 MARKS: dict[ActionKind, str] = {
     ActionKind.CREATE: "+",
@@ -26,7 +33,10 @@ _COLOURS: dict[ActionKind, str] = {
 
 
 def render_text(plan: ChangePlan, *, color: bool = False) -> str:
-    """The full plan: target line, one block per action, orphans, then the summary line."""
+    """The full plan: target line, one block per action, notes, orphans, then the summary.
+
+    Every name and message that came from YAML or Neon is escaped for the terminal.
+    """
 
     def paint(kind: ActionKind, text: str) -> str:
         return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if color else text
@@ -35,11 +45,13 @@ def render_text(plan: ChangePlan, *, color: bool = False) -> str:
     for action in plan.actions:
         lines.extend(_action_block(action, paint))
         lines.append("")
+    for note in plan.notes:
+        lines.append(f"  note: tenant {terminal(note.tenant)}: {terminal(note.text)}")
     for orphan in plan.orphans:
         kept = orphan.held or "kept suspended, never deleted"
         lines.append(
-            f"  orphaned: project {orphan.project_id} ({orphan.project_name!r}) belonged to "
-            f"tenant {orphan.tenant!r}, whose file is gone; {kept}"
+            f"  orphaned: project {terminal(orphan.project_id)} ('{terminal(orphan.project_name)}')"
+            f" belonged to tenant '{terminal(orphan.tenant)}', whose file is gone; {kept}"
         )
     if plan.unmanaged_projects:
         lines.append(
@@ -55,46 +67,48 @@ def render_text(plan: ChangePlan, *, color: bool = False) -> str:
 def _target_line(plan: ChangePlan) -> str:
     target = plan.target.describe() if plan.target else "unknown target"
     scope = f" (targets: {', '.join(plan.targeted)})" if plan.targeted else ""
-    return f"Target: {target} · fleet {plan.fleet!r}{scope}"
+    return terminal(f"Target: {target} · fleet '{plan.fleet}'{scope}")
 
 
 def _action_block(action: Action, paint: Callable[[ActionKind, str], str]) -> Iterable[str]:
     mark = MARKS[action.kind]
-    project = action.project_id or "(new project)"
-    head = f"{mark} {action.kind.value} {action.tenant}  project {project} {action.project_name!r}"
-    yield paint(action.kind, head)
-    yield f"    reason: {action.reason}"
+    if action.endpoint_id is not None:
+        what = f"read replica compute {action.endpoint_id}"
+    else:
+        what = f"project {action.project_id or '(new project)'} '{action.project_name}'"
+    plan = f"  [plan {action.plan}]" if action.plan else ""
+    yield paint(action.kind, terminal(f"{mark} {action.kind.value} {action.tenant}  {what}{plan}"))
+    yield f"    reason: {terminal(action.reason)}"
     if action.blocked:
-        yield f"    BLOCKED: {action.blocked}"
+        yield f"    BLOCKED: {terminal(action.blocked)}"
     if action.create is not None:
         yield from _create_lines(action)
     for change in action.changes:
-        yield _change_line(change)
+        yield _change_line(action, change)
+    for replica in action.replicas:
+        yield (
+            f"    + read replica {replica.name}: {format_value('compute.min_cu', replica.min_cu)}"
+            f" to {format_value('compute.max_cu', replica.max_cu)}"
+        )
+    for effect in action.effects:
+        yield f"    NOTE: {terminal(effect)}"
     for warning in action.warnings:
-        yield f"    WARNING: {warning}"
+        yield f"    WARNING: {terminal(warning)}"
 
 
 def _create_lines(action: Action) -> Iterable[str]:
     spec = action.create
     assert spec is not None
-    s = spec.settings
-    yield f"    region {spec.region_id}, Postgres {spec.pg_version}"
-    yield f"    database {spec.database_name!r} owned by role {spec.role_name!r}"
-    limits = ", ".join(
-        f"{name} {format_value('settings.quota.' + name, value)}" for name, value in s.quota.items()
-    )
-    yield f"    limits: {limits}"
-    yield (
-        f"    compute: {format_value('cu', s.min_cu)}-{format_value('cu', s.max_cu)} CU, "
-        f"suspend after {format_value('suspend_timeout_seconds', s.suspend_timeout_seconds)}, "
-        f"history {format_value('history_retention_seconds', s.history_retention_seconds)}"
-    )
+    for section, text in create_summary(action):
+        yield f"    {section}: {terminal(text)}"
+    for replica in spec.replicas:
+        yield f"    + read replica {replica.name}"
     if spec.suspended:
-        yield "    then suspended (tenant state is suspended)"
+        yield "    then suspended: computes disabled (tenant state is suspended)"
 
 
-def _change_line(change: FieldChange) -> str:
-    old = format_value(change.field, change.old)
-    new = format_value(change.field, change.new)
-    layer = f"  ({change.layer})" if change.layer else ""
-    return f"    ~ {describe_field(change.target, change.field)}: {old} -> {new}{layer}"
+def _change_line(action: Action, change: FieldChange) -> str:
+    layer = describe_layer(action, change)
+    shown = f"  ({layer})" if layer else ""
+    field = describe_field(change.target, change.field)
+    return terminal(f"    ~ {field}: {format_change(change)}{shown}")

@@ -9,15 +9,10 @@ what the fleet should be. The YAML format is documented in docs/fleet-yaml.md.
 from controller.spec.issues import SpecIssue
 from controller.spec.loader import load_fleet
 from controller.spec.model import (
-    LIMIT_UNITS,
-    QUOTA_KEYS,
-    ComputeSettings,
     DesiredFleet,
     FleetLoadResult,
     FleetSettings,
     Layer,
-    Limits,
-    PlanCompute,
     PricingPlan,
     ResolvedTenant,
     TenantState,
@@ -25,15 +20,10 @@ from controller.spec.model import (
 from controller.spec.units import format_bytes, format_duration, parse_bytes, parse_duration
 
 __all__ = [
-    "LIMIT_UNITS",
-    "QUOTA_KEYS",
-    "ComputeSettings",
     "DesiredFleet",
     "FleetLoadResult",
     "FleetSettings",
     "Layer",
-    "Limits",
-    "PlanCompute",
     "PricingPlan",
     "ResolvedTenant",
     "SpecIssue",

@@ -29,12 +29,19 @@ class Findings:
 
 def check_settings(settings: Mapping[str, Setting], subject: Layer) -> Findings:
     """Cross-value rules over resolved settings, for the plan (PLAN) or a tenant (TENANT)."""
-    errors = [*_compute_errors(settings, subject), *_role_errors(settings, subject)]
+    errors = [
+        *_range_errors(settings, subject, "compute.min_cu", "compute.max_cu"),
+        *_range_errors(settings, subject, "read_replicas.min_cu", "read_replicas.max_cu"),
+        *_role_errors(settings, subject),
+    ]
     return Findings(tuple(errors), tuple(_compute_warnings(settings, subject)))
 
 
-def _compute_errors(settings: Mapping[str, Setting], subject: Layer) -> list[SpecIssue]:
-    low, high = settings["compute.min_cu"], settings["compute.max_cu"]
+def _range_errors(
+    settings: Mapping[str, Setting], subject: Layer, low_key: str, high_key: str
+) -> list[SpecIssue]:
+    """An autoscaling range (`min_cu`, `max_cu`) Neon accepts."""
+    low, high = settings[low_key], settings[high_key]
     if low.value > high.value:
         blamed = _blame(subject, low, high)
         rule = "min_cu {low} is above max_cu {high}"
@@ -60,7 +67,7 @@ def _compute_errors(settings: Mapping[str, Setting], subject: Layer) -> list[Spe
 
 def _compute_warnings(settings: Mapping[str, Setting], subject: Layer) -> list[SpecIssue]:
     low, high = settings["compute.min_cu"], settings["compute.max_cu"]
-    suspend = settings["compute.suspend_timeout_seconds"]
+    suspend = settings["compute.suspend_timeout"]
     fixed_large = low.value == high.value and high.value > neon.SCALE_TO_ZERO_MAX_CU
     if not fixed_large or suspend.value == neon.SUSPEND_NEVER:
         return []

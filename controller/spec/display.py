@@ -1,90 +1,55 @@
 """A resolved tenant as people and machines read it: settings in file order, with their layer.
 
-`tenantctl show` prints these rows; values are spelled the way a fleet file would write them
-(`10GiB`, `5m`, `unlimited`), while the JSON form keeps plain bytes and seconds (null for no
-cap) so that scripts never parse units.
+`tenantctl show` prints these rows; values are spelled the way a fleet file writes them (`10GiB`,
+`600h`, `unlimited`, `never`), in the unit the user wrote where there was one, through each
+field's kind (`managed.py`). The JSON form keeps Neon's encoding (bytes, seconds, CU; a quota of
+0 is no cap) so that scripts never parse units.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from controller.spec import neon_rules as neon
-from controller.spec.model import LIMIT_UNITS, Layer, ResolvedTenant
-from controller.spec.units import format_bytes, format_duration
+from controller.spec.managed import BY_KEY, KEYS
+from controller.spec.model import Layer, ResolvedTenant
 
-SHOW_FORMAT_VERSION = 1
+SHOW_FORMAT_VERSION = 2
+STATE = "state"
 
 # Every resolved setting, in the order a tenant file reads.
-SETTING_PATHS: tuple[str, ...] = (
-    "state",
-    "region",
-    "pg_version",
-    "database",
-    "role",
-    *(f"limits.{name}" for name in LIMIT_UNITS),
-    "compute.min_cu",
-    "compute.max_cu",
-    "compute.suspend_timeout_seconds",
-    "history_retention_seconds",
-)
+SETTING_PATHS: tuple[str, ...] = (STATE, *KEYS)
 
 
-# The key a fleet file uses for settings whose resolved name carries a unit.
-_FILE_KEYS = {
-    "compute.suspend_timeout_seconds": "compute.suspend_timeout",
-    "history_retention_seconds": "history_retention",
-}
+def setting_value(tenant: ResolvedTenant, key: str) -> Any:
+    """The raw value of a setting (`limits.storage` -> bytes, 0 for no cap)."""
+    return tenant.state if key == STATE else tenant.value(key)
 
 
-def file_key(path: str) -> str:
-    """The key as written in fleet files: `compute.suspend_timeout` for `..._seconds`."""
-    return _FILE_KEYS.get(path, path)
+def display_value(key: str, value: Any, unit: str | None = None) -> str:
+    """A value spelled as in a fleet file: `10GiB`, `600h`, `unlimited`, `never`."""
+    if key == STATE:
+        return str(value)
+    field = BY_KEY[key]
+    if value is None:
+        return "(not managed)"
+    return field.kind.show(value, unit)
 
 
-def setting_value(tenant: ResolvedTenant, path: str) -> Any:
-    """The raw value at a dotted path (`limits.storage` -> bytes or None)."""
-    value: Any = tenant
-    for part in path.split("."):
-        value = getattr(value, part)
-    return value
-
-
-def display_value(path: str, value: Any) -> str:
-    """A resolved value spelled as in a fleet file: `10GiB`, `100h`, `unlimited`, `never`."""
-    if path.startswith("limits."):
-        if value is None:
-            return "unlimited"
-        unit = LIMIT_UNITS[path.removeprefix("limits.")]
-        return format_bytes(value) if unit == "bytes" else format_duration(value)
-    if path in ("compute.min_cu", "compute.max_cu"):
-        return f"{int(value) if float(value).is_integer() else value} CU"
-    if path == "compute.suspend_timeout_seconds":
-        if value == neon.SUSPEND_NEVER:
-            return "never"
-        if value == neon.SUSPEND_DEFAULT:
-            return f"default ({format_duration(neon.SUSPEND_DEFAULT_EFFECTIVE_SECONDS)})"
-        return format_duration(value)
-    if path == "history_retention_seconds":
-        return format_duration(value)
-    return str(value)
-
-
-def display_layer(tenant: ResolvedTenant, path: str) -> str:
+def display_layer(tenant: ResolvedTenant, key: str) -> str:
     """`default`, `plan <name>` or `tenant`: who set the value."""
-    layer = tenant.layer_of(path)
+    layer = tenant.layer_of(key)
     return f"plan {tenant.plan}" if layer is Layer.PLAN else layer.value
 
 
 def settings_rows(tenant: ResolvedTenant) -> list[tuple[str, str, str]]:
-    """(key as in a fleet file, value as written, layer) for every setting, in file order."""
+    """(YAML path, value as written, layer) for every setting, in file order."""
     return [
         (
-            file_key(path),
-            display_value(path, setting_value(tenant, path)),
-            display_layer(tenant, path),
+            key,
+            display_value(key, setting_value(tenant, key), tenant.units.get(key)),
+            display_layer(tenant, key),
         )
-        for path in SETTING_PATHS
+        for key in SETTING_PATHS
     ]
 
 
@@ -99,11 +64,12 @@ def tenant_document(tenant: ResolvedTenant, source: str, fleet: str) -> dict[str
         "project_name": tenant.project_name,
         "project_id": tenant.project_id,
         "settings": {
-            path: {
-                "value": _json_value(setting_value(tenant, path)),
-                "set_by": tenant.layer_of(path).value,
+            key: {
+                "value": _json_value(setting_value(tenant, key)),
+                "unit": BY_KEY[key].kind.unit if key in BY_KEY else None,
+                "set_by": tenant.layer_of(key).value,
             }
-            for path in SETTING_PATHS
+            for key in SETTING_PATHS
         },
     }
 

@@ -9,26 +9,36 @@ validation accepts. Values stay unresolved here: a field left out is simply not 
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from controller.spec import neon_rules as neon
 from controller.spec.fields import (
+    AddressList,
     ByteQuota,
+    ClockTime,
     ComputeUnits,
     DatabaseName,
     Description,
+    Flag,
     FleetName,
     HistoryRetention,
     NamePrefix,
+    PgSettings,
     PgVersion,
     PlanName,
     PlanRef,
     ProjectId,
     Region,
+    ReplicaCount,
     RoleName,
     State,
     SuspendTimeout,
     TenantId,
     TimeQuota,
+    Weekdays,
+    fail,
 )
 from controller.spec.model import TenantState
 
@@ -76,15 +86,87 @@ class ComputeBlock(_FileModel):
             "running, `default` is Neon's (5m)"
         ),
     )
+    pg_settings: PgSettings = Field(
+        None,
+        description=(
+            "Postgres settings (name: value) for the project's computes, e.g. work_mem: 64MB; "
+            "applied to its default compute settings and to its existing computes"
+        ),
+    )
+
+
+class NetworkBlock(_FileModel):
+    """Who may connect: Neon's IP allow list and public access (project settings)."""
+
+    allowed_ips: AddressList = Field(
+        None,
+        description=(
+            "IP addresses, CIDR ranges (203.0.113.0/24) or ranges (a-b) allowed to connect; "
+            "[] (the default) allows every address"
+        ),
+    )
+    protected_branches_only: Flag = Field(
+        None, description="Apply the allow list to protected branches only (default false)"
+    )
+    block_public_connections: Flag = Field(
+        None, description="Refuse connections from the public internet (default false)"
+    )
+
+
+class MaintenanceWindowBlock(_FileModel):
+    """When Neon may restart computes for maintenance, in UTC."""
+
+    weekdays: Weekdays = Field(description="Days, 1 (Monday) to 7 (Sunday), e.g. [6, 7]")
+    start: ClockTime = Field(description='Start, "HH:MM" in UTC (quote it)')
+    end: ClockTime = Field(description='End, "HH:MM" in UTC (quote it)')
+
+    @model_validator(mode="after")
+    def _length(self) -> MaintenanceWindowBlock:
+        if (problem := neon.check_window_length(self.start, self.end)) is not None:
+            fail(problem)
+        return self
+
+    def to_neon(self) -> dict[str, Any]:
+        """Neon's `settings.maintenance_window` object."""
+        return {"weekdays": self.weekdays, "start_time": self.start, "end_time": self.end}
+
+
+class ReadReplicasBlock(_FileModel):
+    """Read-only computes tenantctl keeps on the tenant's default branch."""
+
+    count: ReplicaCount = Field(None, description="How many (default 0)")
+    min_cu: ComputeUnits = Field(None, description="Autoscaling minimum in CU (default 0.25)")
+    max_cu: ComputeUnits = Field(None, description="Autoscaling maximum in CU (default 2)")
 
 
 _LIMITS = "Consumption caps (Neon settings.quota); a limit left out has no cap"
 _COMPUTE = "Autoscaling range and scale-to-zero delay of the tenant's compute"
 _HISTORY = "Point-in-time restore window (history_retention_seconds), at most 30d; default 1d"
+_NETWORK = "IP allow list and public access"
+_LOGICAL = (
+    "Enable logical replication (one-way: Neon cannot turn it off again; enabling it suspends "
+    "active computes). Left out: not managed"
+)
+_WINDOW = 'Weekly maintenance window in UTC, e.g. {weekdays: [6, 7], start: "01:00", end: "03:00"}'
+_REPLICAS = "Read replicas on the default branch: {count, min_cu, max_cu}"
 
 
-class PlanFile(_FileModel):
-    """`plans/<name>.yaml`: a pricing plan."""
+class _PlanSettings(_FileModel):
+    """The settings a plan gives its tenants and a tenant may override."""
+
+    limits: LimitsBlock = Field(default_factory=LimitsBlock, description=_LIMITS)
+    compute: ComputeBlock = Field(default_factory=ComputeBlock, description=_COMPUTE)
+    history_retention: HistoryRetention = Field(None, description=_HISTORY)
+    network: NetworkBlock = Field(default_factory=NetworkBlock, description=_NETWORK)
+    logical_replication: Flag = Field(None, description=_LOGICAL)
+    maintenance_window: MaintenanceWindowBlock | None = Field(None, description=_WINDOW)
+    read_replicas: ReadReplicasBlock = Field(
+        default_factory=ReadReplicasBlock, description=_REPLICAS
+    )
+
+
+class _PlanIdentity(_FileModel):
+    """What a plan file says about itself, before the settings it gives its tenants."""
 
     name: PlanName = Field(
         None,
@@ -99,17 +181,14 @@ class PlanFile(_FileModel):
         None,
         description="Postgres major version of new projects; Neon's default 17",
     )
-    limits: LimitsBlock = Field(default_factory=LimitsBlock, description=_LIMITS)
-    compute: ComputeBlock = Field(default_factory=ComputeBlock, description=_COMPUTE)
-    history_retention: HistoryRetention = Field(None, description=_HISTORY)
 
 
-class OverridesBlock(_FileModel):
-    """A tenant's own limits, compute and retention, over its plan's."""
+class PlanFile(_PlanSettings, _PlanIdentity):
+    """`plans/<name>.yaml`: a pricing plan (its identity first, then its settings)."""
 
-    limits: LimitsBlock = Field(default_factory=LimitsBlock, description=_LIMITS)
-    compute: ComputeBlock = Field(default_factory=ComputeBlock, description=_COMPUTE)
-    history_retention: HistoryRetention = Field(None, description=_HISTORY)
+
+class OverridesBlock(_PlanSettings):
+    """A tenant's own settings over its plan's (same keys as a plan's settings)."""
 
 
 class TenantFile(_FileModel):
@@ -146,7 +225,7 @@ class TenantFile(_FileModel):
     )
     overrides: OverridesBlock = Field(
         default_factory=OverridesBlock,
-        description="The tenant's own limits, compute and history_retention, over its plan's",
+        description="The tenant's own settings over its plan's: limits, compute, network...",
     )
 
 

@@ -1,9 +1,10 @@
 """The value types of fleet files: each checks one kind of value and says what it expected.
 
 Each type is an `Annotated` pydantic type: a before-validator that turns the raw YAML value
-into its meaning (`10GiB` -> 10737418240, `unlimited` -> None, `never` -> -1) or fails with a
-message naming the value and the rule, plus the JSON Schema fragment editors use for the same
-field. Pydantic's own coercions are never relied on, so `true` is not 1 and `"17"` is not 17.
+into its meaning in Neon's encoding (`10GiB` -> 10737418240, `unlimited` -> 0, `never` -> -1)
+or fails with a message naming the value and the rule, plus the JSON Schema fragment editors
+use for the same field. Pydantic's own coercions are never relied on, so `true` is not 1 and
+`"17"` is not 17.
 """
 
 from __future__ import annotations
@@ -98,9 +99,9 @@ def _check_pg_version(value: object) -> int:
 
 
 def _quota(parse: Callable[[str | int], int], kind: str, example: str) -> Callable[[object], Any]:
-    def check(value: object) -> int | None:
+    def check(value: object) -> int:
         if value == UNLIMITED:
-            return None
+            return 0  # Neon's encoding of "no quota"
         _refuse_miscased(value, UNLIMITED)
         if isinstance(value, bool) or not isinstance(value, int | str):
             fail(f"expected a {kind} such as {example} or `unlimited`, got {describe_type(value)}")
@@ -278,7 +279,7 @@ PgVersion = Annotated[
     WithJsonSchema({"type": "integer", "enum": list(neon.PG_VERSIONS)}),
 ]
 ByteQuota = Annotated[
-    int | None,
+    int | None,  # 0 is `unlimited` (Neon's encoding); None only while not given
     BeforeValidator(_quota(parse_bytes, "size", "10GiB")),
     WithJsonSchema(_quota_schema(_BYTES_PATTERN, "Bytes")),
 ]
@@ -313,3 +314,117 @@ ProjectId = Annotated[
     WithJsonSchema({"type": "string", "pattern": neon.PROJECT_ID_PATTERN}),
 ]
 NamePrefix = Annotated[str, BeforeValidator(_check_name_prefix), WithJsonSchema({"type": "string"})]
+
+
+def _check_flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        fail(f"expected true or false, got {describe_type(value)}")
+    return value
+
+
+def _check_addresses(value: object) -> list[str]:
+    if not isinstance(value, list):
+        fail(f"expected a list of IP addresses or ranges, got {describe_type(value)}")
+    if len(value) > neon.IP_ALLOW_MAX_ENTRIES:
+        fail(f"{len(value)} entries; Neon's allow list takes at most {neon.IP_ALLOW_MAX_ENTRIES}")
+    seen: set[str] = set()
+    for index, entry in enumerate(value):
+        text = _text(entry, f"an IP address or range (entry {index + 1})")
+        if (problem := neon.check_ip_entry(text)) is not None:
+            fail(f"entry {index + 1}: {problem}")
+        if text in seen:
+            fail(f"entry {index + 1}: {show_value(text)} is listed twice")
+        seen.add(text)
+    return list(value)
+
+
+def _setting_text(name: str, value: object) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, int | float) and math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    fail(f"the value of {name} must be text or a number, got {describe_type(value)}")
+
+
+def _check_pg_settings(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        fail(f"expected a map of Postgres settings (name: value), got {describe_type(value)}")
+    settings: dict[str, str] = {}
+    for name, raw in value.items():
+        text = _setting_text(str(name), raw)
+        if (problem := neon.check_pg_setting(str(name), text)) is not None:
+            fail(problem)
+        settings[str(name)] = text
+    return dict(sorted(settings.items()))
+
+
+def _check_weekdays(value: object) -> list[int]:
+    rule = "a list of weekdays, 1 (Monday) to 7 (Sunday), such as [6, 7]"
+    if not isinstance(value, list) or not value:
+        fail(f"expected {rule}, got {describe_type(value)}")
+    for day in value:
+        if isinstance(day, bool) or not isinstance(day, int) or day not in neon.WEEKDAYS:
+            fail(f"{show_value(day)} is not a weekday; expected {rule}")
+    if len(set(value)) != len(value):
+        fail("a weekday is listed twice")
+    return sorted(value)
+
+
+def _check_clock(value: object) -> str:
+    text = _text(value, 'a time of day as "HH:MM" in UTC (quote it in YAML)')
+    if (problem := neon.check_clock_time(text)) is not None:
+        fail(problem)
+    return text
+
+
+def _check_replica_count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        fail(f"expected a number of read replicas, got {describe_type(value)}")
+    if not 0 <= value <= neon.READ_REPLICAS_MAX:
+        fail(f"{value} read replicas; use 0 to {neon.READ_REPLICAS_MAX}")
+    return value
+
+
+Flag = Annotated[bool | None, BeforeValidator(_check_flag), WithJsonSchema({"type": "boolean"})]
+AddressList = Annotated[
+    list[str] | None,
+    BeforeValidator(_check_addresses),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"type": "string"},
+            "maxItems": neon.IP_ALLOW_MAX_ENTRIES,
+            "description": "IPv4/IPv6 addresses, CIDR ranges or first-last ranges; [] allows all",
+        }
+    ),
+]
+PgSettings = Annotated[
+    dict[str, str] | None,
+    BeforeValidator(_check_pg_settings),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": neon.PG_SETTING_NAME_PATTERN},
+            "additionalProperties": {"type": ["string", "number", "boolean"]},
+        }
+    ),
+]
+Weekdays = Annotated[
+    list[int],
+    BeforeValidator(_check_weekdays),
+    WithJsonSchema(
+        {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7}, "minItems": 1}
+    ),
+]
+ClockTime = Annotated[
+    str,
+    BeforeValidator(_check_clock),
+    WithJsonSchema({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}),
+]
+ReplicaCount = Annotated[
+    int | None,
+    BeforeValidator(_check_replica_count),
+    WithJsonSchema({"type": "integer", "minimum": 0, "maximum": neon.READ_REPLICAS_MAX}),
+]

@@ -11,6 +11,18 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from controller.untrusted import printable
+
+__all__ = [
+    "SpecIssue",
+    "describe_type",
+    "did_you_mean",
+    "printable",
+    "shorten",
+    "show_number",
+    "show_value",
+]
+
 _MAX_SHOWN_CHARS = 60
 
 
@@ -41,11 +53,6 @@ class SpecIssue:
 def sort_key(issue: SpecIssue) -> tuple[str, int, int, str]:
     """Order issues by file, then position, so output is stable whatever the discovery order."""
     return (issue.path, issue.line or 0, issue.column or 0, issue.message)
-
-
-def printable(text: str) -> str:
-    """Text safe to echo to a terminal: control characters (escape sequences) escaped."""
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def shorten(text: str) -> str:

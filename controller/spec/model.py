@@ -1,7 +1,8 @@
 """The desired fleet as the rest of tenantctl sees it: resolved, immutable, in plain units.
 
 Fleet files are read and checked elsewhere; what leaves the spec package is only these types.
-Every value is concrete (bytes, seconds, CU; None only for "no cap"), every mapping is ordered
+Every value is concrete and in Neon's encoding (bytes, seconds, CU; a quota of 0 is no cap;
+the registry in `managed.py` says how each is spelled and compared), every mapping is ordered
 by name so that iteration is the same whatever the file order, and every resolved tenant says
 which layer (Neon's default, its pricing plan, or the tenant file) set each value.
 """
@@ -9,12 +10,14 @@ which layer (Neon's default, its pricing plan, or the tenant file) set each valu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import TypeVar
 
 from controller.spec.issues import SpecIssue
+from controller.spec.managed import LIMIT_NAMES
+from controller.spec.values import Value
 
 V = TypeVar("V")
 
@@ -35,60 +38,6 @@ class TenantState(StrEnum):
     DELETED = "deleted"
 
 
-# The Neon `settings.quota` field behind each limit, and what the limit counts.
-QUOTA_KEYS: Mapping[str, str] = MappingProxyType(
-    {
-        "storage": "logical_size_bytes",
-        "compute_time": "compute_time_seconds",
-        "active_time": "active_time_seconds",
-        "data_transfer": "data_transfer_bytes",
-        "written_data": "written_data_bytes",
-    }
-)
-LIMIT_UNITS: Mapping[str, str] = MappingProxyType(
-    {
-        "storage": "bytes",
-        "compute_time": "seconds",
-        "active_time": "seconds",
-        "data_transfer": "bytes",
-        "written_data": "bytes",
-    }
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Consumption caps in bytes or seconds; None means no cap (Neon quota 0)."""
-
-    storage: int | None = None
-    compute_time: int | None = None
-    active_time: int | None = None
-    data_transfer: int | None = None
-    written_data: int | None = None
-
-    def as_dict(self) -> dict[str, int | None]:
-        """Every limit by name, in the documented order."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-@dataclass(frozen=True, slots=True)
-class ComputeSettings:
-    """A tenant's compute: autoscaling range in CU and Neon's suspend timeout encoding."""
-
-    min_cu: float
-    max_cu: float
-    suspend_timeout_seconds: int  # -1 never suspend, 0 Neon's default (300 s), else seconds
-
-
-@dataclass(frozen=True, slots=True)
-class PlanCompute:
-    """A plan's own compute settings; None where the plan leaves Neon's default."""
-
-    min_cu: float | None = None
-    max_cu: float | None = None
-    suspend_timeout_seconds: int | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class FleetSettings:
     """Fleet-wide settings from `tenantctl.yaml` (all optional).
@@ -104,39 +53,52 @@ class FleetSettings:
 
 @dataclass(frozen=True, slots=True)
 class PricingPlan:
-    """A pricing plan as written: its own values, None where it leaves Neon's default."""
+    """A pricing plan as written: the managed values it sets, by YAML path (see `managed`)."""
 
     name: str
     description: str
     source: str  # path of the plan file, relative to the fleet directory
-    region: str | None
-    pg_version: int | None
-    limits: Limits  # omitted limits are no cap: these are what a tenant without overrides gets
-    compute: PlanCompute
-    history_retention_seconds: int | None
+    values: Mapping[str, Value]  # only the settings the plan writes, in Neon's encoding
+    units: Mapping[str, str] = field(default_factory=dict)  # unit as written, by key
+
+    def limit(self, name: str) -> int | None:
+        """A limit a tenant without overrides gets, in bytes or seconds; None for no cap."""
+        return self.values.get(f"limits.{name}") or None
+
+    def limits(self) -> dict[str, int | None]:
+        """Every limit by name (`storage`, ...), in the documented order; None for no cap."""
+        return {name: self.limit(name) for name in LIMIT_NAMES}
 
 
 @dataclass(frozen=True, slots=True)
 class ResolvedTenant:
-    """One tenant's effective settings: defaults, then plan, then the tenant's own values."""
+    """One tenant's effective settings: defaults, then plan, then the tenant's own values.
+
+    `values` holds every managed setting by YAML path (`limits.storage`, `compute.min_cu`...)
+    in Neon's encoding (a quota of 0 is unlimited; None: not managed). `provenance` says which
+    layer set each (same keys, plus `state`); `units` the unit the user wrote, where one was.
+    """
 
     id: str
     plan: str
     state: TenantState
     project_id: str | None  # set by `tenantctl adopt`: bind to this existing project
     project_name: str  # fleet prefix + id
-    region: str
-    pg_version: int
-    database: str
-    role: str
-    limits: Limits
-    compute: ComputeSettings
-    history_retention_seconds: int
-    provenance: Mapping[str, Layer] = field(compare=True)  # dotted field path -> layer
+    values: Mapping[str, Value]
+    provenance: Mapping[str, Layer]
+    units: Mapping[str, str] = field(default_factory=dict)
 
-    def layer_of(self, field_path: str) -> Layer:
-        """The layer that set a value, by dotted path (`region`, `limits.storage`...)."""
-        return self.provenance[field_path]
+    def value(self, key: str) -> Value:
+        """The value of a managed setting by YAML path."""
+        return self.values[key]
+
+    def layer_of(self, key: str) -> Layer:
+        """The layer that set a value, by YAML path (`region`, `limits.storage`...)."""
+        return self.provenance[key]
+
+    def limits(self) -> dict[str, int | None]:
+        """Every limit by name (`storage`, ...), in bytes or seconds; None for no cap."""
+        return {name: self.values[f"limits.{name}"] or None for name in LIMIT_NAMES}
 
 
 @dataclass(frozen=True, slots=True)

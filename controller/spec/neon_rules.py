@@ -8,6 +8,9 @@ the tags of shared/neon-api/NOTES.md ([SPEC] = Neon's OpenAPI v2 contract; [D-*]
 
 from __future__ import annotations
 
+import ipaddress
+import re
+
 from controller.spec.issues import did_you_mean, shorten, show_number, show_value
 
 # Regions [D-reg], NOTES §9. Azure regions were retired on 2026-08-27.
@@ -159,3 +162,100 @@ def _check_identifier(name: str) -> str | None:
     if size > NAME_MAX_BYTES:
         return f"'{shorten(name)}' is {size} bytes long; Postgres names are at most 63 bytes"
     return None
+
+
+# IP allow list entries [D-ip]: single IPv4/IPv6 addresses, ranges `a-b`, CIDR notation.
+IP_ALLOW_MAX_ENTRIES = 1000  # far above real lists; keeps a hostile file from growing a request
+
+# Read replicas: read-only computes on the default branch [D-comp] ("multiple read replicas").
+READ_REPLICAS_MAX = 10
+
+# Maintenance window [SPEC MaintenanceWindow]: weekdays 1 (Monday) to 7 (Sunday), HH:MM in UTC.
+WEEKDAYS = range(1, 8)
+MAINTENANCE_MIN_MINUTES = 60
+MAINTENANCE_MAX_MINUTES = 12 * 60
+
+# Postgres settings [SPEC PgSettingsData] are raw name -> text; names as Postgres spells GUCs.
+PG_SETTING_NAME_PATTERN = r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$"
+PG_SETTING_VALUE_MAX_CHARS = 1024
+# Settings Neon manages itself for every compute: a user value would fight the platform.
+PG_SETTINGS_MANAGED_BY_NEON: tuple[str, ...] = (
+    "archive_command",
+    "archive_mode",
+    "hot_standby",
+    "listen_addresses",
+    "max_connections",
+    "port",
+    "primary_conninfo",
+    "restore_command",
+    "shared_buffers",
+    "shared_preload_libraries",
+    "wal_level",
+)
+
+
+def check_ip_entry(entry: str) -> str | None:
+    """An allow-list entry Neon accepts: an address, a CIDR range, or a range `first-last`."""
+    try:
+        if "-" in entry:
+            first_text, last_text = entry.split("-", 1)
+            first = ipaddress.ip_address(first_text.strip())
+            last = ipaddress.ip_address(last_text.strip())
+            if first.version != last.version:
+                return f"{show_value(entry)} mixes IPv4 and IPv6 in one range"
+            if int(first) > int(last):
+                return f"{show_value(entry)} is a range whose first address is after its last"
+        elif "/" in entry:
+            try:
+                ipaddress.ip_network(entry, strict=True)
+            except ValueError:
+                network = ipaddress.ip_network(entry, strict=False)
+                return (
+                    f"{show_value(entry)} has host bits set; did you mean "
+                    f"'{network.with_prefixlen}'?"
+                )
+        else:
+            ipaddress.ip_address(entry)
+    except ValueError:
+        return (
+            f"{show_value(entry)} is not an IP address, a CIDR range (203.0.113.0/24) or a "
+            "range (203.0.113.10-203.0.113.20)"
+        )
+    return None
+
+
+def check_pg_setting(name: str, value: str) -> str | None:
+    """A Postgres setting a user may give Neon's computes."""
+    if not re.fullmatch(PG_SETTING_NAME_PATTERN, name) or len(name) > NAME_MAX_BYTES:
+        return f"{show_value(name)} is not a Postgres setting name (lowercase, e.g. work_mem)"
+    if name in PG_SETTINGS_MANAGED_BY_NEON or name.startswith("neon."):
+        return f"{show_value(name)} is managed by Neon for every compute and cannot be set"
+    if any(not ch.isprintable() for ch in value):
+        return f"the value of {name} contains control characters"
+    if not value or len(value) > PG_SETTING_VALUE_MAX_CHARS:
+        return f"the value of {name} must be 1 to {PG_SETTING_VALUE_MAX_CHARS} characters"
+    return None
+
+
+def check_clock_time(text: str) -> str | None:
+    """`HH:MM`, 00:00 to 23:59 (UTC)."""
+    found = re.fullmatch(r"([0-9]{2}):([0-9]{2})", text)
+    if found is None or int(found[1]) > 23 or int(found[2]) > 59:
+        return f"{show_value(text)} is not a time of day as HH:MM (00:00 to 23:59, UTC)"
+    return None
+
+
+def window_minutes(start: str, end: str) -> int:
+    """Length of a window from `start` to `end` (HH:MM), wrapping past midnight."""
+    to_minutes = [int(t[:2]) * 60 + int(t[3:]) for t in (start, end)]
+    return (to_minutes[1] - to_minutes[0]) % (24 * 60)
+
+
+def check_window_length(start: str, end: str) -> str | None:
+    minutes = window_minutes(start, end)
+    if MAINTENANCE_MIN_MINUTES <= minutes <= MAINTENANCE_MAX_MINUTES:
+        return None
+    return (
+        f"a maintenance window from {start} to {end} lasts {minutes // 60}h{minutes % 60:02d}; "
+        f"Neon needs {MAINTENANCE_MIN_MINUTES // 60}h to {MAINTENANCE_MAX_MINUTES // 60}h"
+    )

@@ -138,7 +138,7 @@ def assess_tenant(
     period = billing_period(found.period_start, found.period_end, found.observed_at)
     window = measuring_window(period, found.created_at, found.observed_at)
     created_in_period = found.created_at is not None and found.created_at >= period.start
-    limits = tenant.limits.as_dict()
+    limits = tenant.limits()
     metrics = tuple(
         _metric_usage(
             metric, found, limits[metric.name], period, window, created_in_period, warn_at

@@ -168,7 +168,7 @@ def _projects_of(matching: Matching, tenant_ids: Collection[str]) -> set[str]:
 
 
 def _without_reading(match: TenantMatch) -> TenantReading:
-    tenant_id = match.tenant.tenant_id
+    tenant_id = match.tenant.id
     if match.conflict is not None:
         return TenantReading(tenant_id=tenant_id, problem=match.conflict)
     return TenantReading(tenant_id=tenant_id, problem=NO_PROJECT_PROBLEM, no_project=True)

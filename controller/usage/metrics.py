@@ -4,7 +4,8 @@ Why this exists: every part of `tenantctl usage` (reading Neon, the maths, every
 walks the same metrics in the same order and needs the same facts about each: its unit, which
 Neon counter and history field measure it, whether it accumulates over the billing period or is
 a level (storage), and what Neon does when the limit is reached. One table keeps them agreeing,
-and it is keyed by the limit names of the fleet YAML (`Limits`), never by Neon's field names.
+and it is built from the registry of managed settings (`controller.spec.managed`): one metric
+per quota field, keyed by the limit names of the fleet YAML, never by Neon's field names.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from controller.spec.model import LIMIT_UNITS, QUOTA_KEYS
+from controller.spec.managed import BLOCKS_WRITES, BY_KEY, LIMIT_NAMES, SUSPENDS_COMPUTES
 
 Unit = Literal["seconds", "bytes"]
 
-# What Neon does when a limit is reached; the change plan warns with the same words in the
-# future tense ("will suspend computes at once", "will block writes").
+# What Neon does when a limit is reached, as a state; the change plan warns with the registry's
+# words for the same effect ("Neon suspends computes at once", "Neon blocks writes at once").
 COMPUTES_SUSPENDED = "computes suspended"
 WRITES_BLOCKED = "writes blocked"
+_STATE_OF = {SUSPENDS_COMPUTES: COMPUTES_SUSPENDED, BLOCKS_WRITES: WRITES_BLOCKED}
 
 
 @dataclass(frozen=True)
@@ -42,32 +44,35 @@ class Metric:
     effect: str
 
 
-def _metric(name: str, label: str, history_field: str | None, *, cumulative: bool) -> Metric:
-    unit = LIMIT_UNITS[name]
-    assert unit in ("seconds", "bytes"), unit
+def _metric(name: str, history_field: str | None, *, cumulative: bool) -> Metric:
+    field = BY_KEY[f"limits.{name}"]
+    unit = field.kind.unit
+    assert unit in ("seconds", "bytes"), field
+    assert field.counter is not None, field
+    assert field.at_limit is not None, field
     return Metric(
         name=name,
-        label=label,
+        label=field.label,
         unit="seconds" if unit == "seconds" else "bytes",
-        quota_key=QUOTA_KEYS[name],
+        quota_key=field.counter,
         history_field=history_field,
         cumulative=cumulative,
-        effect=COMPUTES_SUSPENDED if cumulative else WRITES_BLOCKED,
+        effect=_STATE_OF[field.at_limit],
     )
 
 
 # In the order of the issue and of every output: time first, then data, then storage. Neon's
 # legacy consumption history has no data-transfer field, so that metric has no daily series.
 METRICS: tuple[Metric, ...] = (
-    _metric("active_time", "active time", "active_time_seconds", cumulative=True),
-    _metric("compute_time", "compute time", "compute_time_seconds", cumulative=True),
-    _metric("written_data", "written data", "written_data_bytes", cumulative=True),
-    _metric("data_transfer", "data transfer", None, cumulative=True),
-    _metric("storage", "storage", "logical_size_bytes", cumulative=False),
+    _metric("active_time", "active_time_seconds", cumulative=True),
+    _metric("compute_time", "compute_time_seconds", cumulative=True),
+    _metric("written_data", "written_data_bytes", cumulative=True),
+    _metric("data_transfer", None, cumulative=True),
+    _metric("storage", "logical_size_bytes", cumulative=False),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(metric.name for metric in METRICS)
 BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRICS}
 # The history fields to ask Neon for (the defaults plus logical size, for storage).
 HISTORY_FIELDS: tuple[str, ...] = tuple(m.history_field for m in METRICS if m.history_field)
 
-assert set(METRIC_NAMES) == set(QUOTA_KEYS), "every limit of the fleet YAML is a usage metric"
+assert set(METRIC_NAMES) == set(LIMIT_NAMES), "every limit of the fleet YAML is a usage metric"

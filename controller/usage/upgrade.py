@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from controller.spec.model import Limits, PricingPlan
+from controller.spec.model import PricingPlan
 
-# The tie-break order of rule 2 (the names of `Limits`).
+# The tie-break order of rule 2 (limit names of the fleet YAML).
 SIZE_ORDER: tuple[str, ...] = (
     "storage",
     "compute_time",
@@ -54,15 +54,14 @@ def _limit_key(limit: int | None) -> LimitKey:
 
 def size_key(plan: PricingPlan) -> tuple[int, tuple[LimitKey, ...], str]:
     """The sort key of a plan in the "smallest first" order described above."""
-    limits = plan.limits.as_dict()
+    limits = plan.limits()
     keys = tuple(_limit_key(limits[name]) for name in SIZE_ORDER)
     unlimited = sum(1 for name in SIZE_ORDER if limits[name] is None)
     return unlimited, keys, plan.name
 
 
-def fits(limits: Limits, projected: Mapping[str, int]) -> bool:
+def fits(caps: Mapping[str, int | None], projected: Mapping[str, int]) -> bool:
     """True when every projected amount stays below its limit (None: no limit)."""
-    caps = limits.as_dict()
     return all(_below(amount, caps[name]) for name, amount in projected.items())
 
 
@@ -80,7 +79,7 @@ def upgrade_path(
     fitting = [
         plan
         for plan in plans.values()
-        if (floor is None or size_key(plan) >= floor) and fits(plan.limits, projected)
+        if (floor is None or size_key(plan) >= floor) and fits(plan.limits(), projected)
     ]
     if not fitting:
         return UpgradePath(plan=None)

@@ -66,12 +66,12 @@ def test_plan_costs_one_list_page_plus_one_call_per_tenant_and_reads_no_secret(
 def test_json_and_markdown_formats(cli: Any, neon: NeonApi) -> None:
     as_json = cli("plan", "--format", "json")
     data = json.loads(as_json.out)
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert [a["tenant"] for a in data["actions"]] == EXAMPLE_TENANTS
     assert {a["kind"] for a in data["actions"]} == {"create"}
     markdown = cli("plan", "--format", "markdown")
     assert markdown.out.startswith("### tenantctl plan: fleet `example`")
-    assert "| acme | `+` create | (new) | new project |  |" in markdown.out
+    assert "| `acme` | `+` create (plan `pro`) | (new) | new project |  |" in markdown.out
 
 
 def _calls(server: EmulatorProcess) -> dict[str, int]:

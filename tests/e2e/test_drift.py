@@ -25,7 +25,7 @@ def test_edited_quota_is_restored(cli: Any, neon: NeonApi) -> None:
     neon.patch_project(acme["id"], settings={"quota": {"logical_size_bytes": GiB}})
     plan = cli("plan", "--detailed-exitcode")
     assert plan.code == 2
-    assert "    ~ settings.quota.logical_size_bytes: 1GiB -> 10GiB  (plan)" in plan.out.splitlines()
+    assert "    ~ limits.storage: 1GiB -> 10GiB  (plan pro)" in plan.out.splitlines()
     converge(cli)
     assert neon.project(acme["id"])["settings"]["quota"]["logical_size_bytes"] == 10 * GiB
     assert_in_sync(cli)
@@ -38,7 +38,7 @@ def test_changed_endpoint_autoscaling_is_restored(cli: Any, neon: NeonApi) -> No
     neon.patch_endpoint(wayne["id"], endpoint["id"], autoscaling_limit_max_cu=2)
     plan = cli("plan")
     assert (
-        f"    ~ endpoint {endpoint['id']}: autoscaling_limit_max_cu: 2 -> 4  (plan)"
+        f"    ~ compute {endpoint['id']}: compute.max_cu: 2 CU -> 4 CU  (plan pro)"
         in plan.out.splitlines()
     )
     converge(cli)
@@ -55,7 +55,7 @@ def test_re_enabled_endpoint_of_a_suspended_tenant_is_disabled_again(
     neon.patch_endpoint(initech["id"], endpoint["id"], disabled=False)
     plan = cli("plan")
     assert "|| suspend initech" in plan.out
-    assert f"    ~ endpoint {endpoint['id']}: disabled: false -> true" in plan.out.splitlines()
+    assert f"    ~ compute {endpoint['id']}: disabled: false -> true" in plan.out.splitlines()
     converge(cli)
     assert neon.endpoints(initech["id"])[0]["disabled"] is True
     assert_in_sync(cli)

@@ -27,8 +27,8 @@ def test_moving_a_tenant_from_free_to_pro_changes_quotas_and_the_existing_comput
     hooli = neon.project_named("hooli")
     edit(fleet_dir, "hooli", "plan: pro\n")
     plan = cli("plan").out.splitlines()
-    assert "    ~ settings.quota.logical_size_bytes: 512MiB -> 10GiB  (plan)" in plan
-    assert "    ~ default_endpoint_settings.autoscaling_limit_max_cu: 2 -> 4  (plan)" in plan
+    assert "    ~ limits.storage: 512MiB -> 10GiB  (plan pro)" in plan
+    assert "    ~ compute.max_cu: 2 CU -> 4 CU  (plan pro)" in plan
     converge(cli)
     project = neon.project(hooli["id"])
     assert project["settings"]["quota"]["logical_size_bytes"] == 10 * GiB
@@ -61,7 +61,7 @@ def test_unlimited_really_clears_a_live_quota(cli: Any, neon: NeonApi, fleet_dir
     original = (fleet_dir / "tenants" / "acme.yaml").read_text()
     edit(fleet_dir, "acme", original + "overrides:\n  limits:\n    compute_time: unlimited\n")
     plan = cli("plan").out.splitlines()
-    assert "    ~ settings.quota.compute_time_seconds: 300h -> unlimited  (tenant)" in plan
+    assert "    ~ limits.compute_time: 300h -> unlimited  (tenant)" in plan
     converge(cli)
     assert neon.project(acme["id"])["settings"]["quota"]["compute_time_seconds"] == 0
     assert cli("plan", "--detailed-exitcode").code == 0
@@ -147,7 +147,7 @@ def test_a_history_retention_change_alone_is_planned_and_applied(
     edit(fleet_dir, "hooli", "plan: free\noverrides:\n  history_retention: 3d\n")
     plan = cli("plan", "--detailed-exitcode")
     assert plan.code == 2
-    assert "    ~ history_retention_seconds: 6h -> 3d  (tenant)" in plan.out.splitlines()
+    assert "    ~ history_retention: 6h -> 3d  (tenant)" in plan.out.splitlines()
     converge(cli)
     assert neon.project(hooli["id"])["history_retention_seconds"] == 3 * 86400
     assert cli("plan", "--detailed-exitcode").code == 0

@@ -1,7 +1,8 @@
 """Builders and a model of Neon's effects, for planner tests that need no server.
 
 `simulate_apply` applies a ChangePlan to an ObservedFleet the way the executor applies it to
-Neon; the end-to-end tests check the executor against the real emulator instead.
+Neon; the end-to-end tests check the executor against the real emulator instead. Tenants are
+built as the spec layer resolves them (`ResolvedTenant`, values keyed by YAML path).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Iterable, Mapping
+from typing import Any
 
-from controller.reconcile.changeplan import PROJECT_TARGET, ActionKind, ChangePlan
-from controller.reconcile.desired import QUOTA_FIELDS, DesiredFleetState, DesiredTenant
+from controller.reconcile.changeplan import PROJECT_TARGET, ActionKind, ChangePlan, ComputeSpec
+from controller.reconcile.desired import DesiredFleetState
+from controller.reconcile.diff import DISABLED_FIELD, NAME_FIELD, REPLICA_COUNT, compute_path_key
 from controller.reconcile.observed import (
     ObservedEndpoint,
     ObservedFleet,
@@ -20,68 +23,118 @@ from controller.reconcile.observed import (
     OwnershipMark,
 )
 from controller.reconcile.ownership import parse_mark
-from controller.spec.model import TenantState
+from controller.spec.managed import BY_KEY, FIELDS, ComputeRole
+from controller.spec.model import Layer, ResolvedTenant, TenantState
+from controller.spec.values import UNREPORTED
 
 FLEET = "default"
 _ids = itertools.count(1)
+DEFAULT_VALUES: dict[str, Any] = {f.key: f.default for f in FIELDS}
 
 
-def tenant(tenant_id: str = "acme", **fields: object) -> DesiredTenant:
-    values: dict[str, object] = {
-        "tenant_id": tenant_id,
-        "plan": "pro",
-        "state": TenantState.ACTIVE,
-        "project_name": tenant_id,
-        "region_id": "aws-us-east-2",
-        "pg_version": 17,
-        "database_name": "neondb",
-        "role_name": "neondb_owner",
-        "quota": dict.fromkeys(QUOTA_FIELDS, 0),
-        "min_cu": 0.25,
-        "max_cu": 2.0,
-        "suspend_timeout_seconds": 0,
-        "history_retention_seconds": 86400,
-        "sources": {"settings.quota.logical_size_bytes": "plan"},
-    }
-    values.update(fields)
-    return DesiredTenant(**values)  # type: ignore[arg-type]
+def tenant(
+    tenant_id: str = "acme",
+    *,
+    plan: str = "pro",
+    state: TenantState = TenantState.ACTIVE,
+    project_id: str | None = None,
+    project_name: str | None = None,
+    values: Mapping[str, Any] | None = None,
+    layers: Mapping[str, Layer] | None = None,
+    units: Mapping[str, str] | None = None,
+) -> ResolvedTenant:
+    """A resolved tenant: registry defaults, then `values` (set by the plan unless `layers`)."""
+    given = dict(values or {})
+    unknown = set(given) - set(DEFAULT_VALUES)
+    assert not unknown, f"not managed settings: {unknown}"
+    provenance = dict.fromkeys(DEFAULT_VALUES, Layer.DEFAULT)
+    provenance.update(dict.fromkeys(given, Layer.PLAN))
+    provenance.update(layers or {})
+    provenance["state"] = Layer.TENANT
+    return ResolvedTenant(
+        id=tenant_id,
+        plan=plan,
+        state=state,
+        project_id=project_id,
+        project_name=project_name or tenant_id,
+        values={**DEFAULT_VALUES, **given},
+        provenance=provenance,
+        units=dict(units or {}),
+    )
 
 
-def fleet(*tenants: DesiredTenant, name: str = FLEET) -> DesiredFleetState:
-    return DesiredFleetState(fleet=name, tenants={t.tenant_id: t for t in tenants})
+def with_values(t: ResolvedTenant, **changes: Any) -> ResolvedTenant:
+    """`t` with some values replaced; keys use `__` for dots (`limits__storage`)."""
+    values = {**t.values, **{k.replace("__", "."): v for k, v in changes.items()}}
+    return dataclasses.replace(t, values=values)
 
 
-def project_for(
-    t: DesiredTenant, project_id: str | None = None, **fields: object
-) -> ObservedProject:
+def fleet(*tenants: ResolvedTenant, name: str = FLEET) -> DesiredFleetState:
+    return DesiredFleetState(fleet=name, tenants={t.id: t for t in tenants})
+
+
+def neon_project_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What Neon's project list reports for a project given these settings."""
+    observed: dict[str, Any] = {}
+    for field in FIELDS:
+        if field.project_path is None:
+            continue
+        value = values.get(field.key)
+        if value is None:
+            value = field.absent
+        if value is UNREPORTED:
+            continue
+        observed[field.key] = field.kind.canonical(value)
+    return observed
+
+
+def project_for(t: ResolvedTenant, project_id: str | None = None, **fields: Any) -> ObservedProject:
     """The live project a converged tenant has."""
-    values: dict[str, object] = {
-        "project_id": project_id or f"proj-{t.tenant_id}",
-        "name": t.project_name,
-        "region_id": t.region_id,
-        "pg_version": t.pg_version,
-        "quota": dict(t.quota),
-        "history_retention_seconds": t.history_retention_seconds,
-        "default_min_cu": t.min_cu,
-        "default_max_cu": t.max_cu,
-        "default_suspend_timeout_seconds": t.suspend_timeout_seconds,
-    }
-    values.update(fields)
-    return ObservedProject(**values)  # type: ignore[arg-type]
+    values = neon_project_values(t.values)
+    values.update(fields.pop("values", {}))
+    return ObservedProject(
+        project_id=project_id or f"proj-{t.id}",
+        name=fields.pop("name", t.project_name),
+        values=values,
+    )
 
 
-def endpoint_for(t: DesiredTenant, project_id: str, **fields: object) -> ObservedEndpoint:
-    values: dict[str, object] = {
+def compute_values(values: Mapping[str, Any], role: ComputeRole) -> dict[str, Any]:
+    """What Neon reports on a compute of this role given these settings."""
+    observed: dict[str, Any] = {}
+    for field in FIELDS:
+        if field.compute_path is None or role not in field.computes:
+            continue
+        value = values.get(field.key)
+        observed[compute_path_key(field)] = field.kind.canonical(
+            value if value is not None else field.absent
+        )
+    return observed
+
+
+def endpoint_for(t: ResolvedTenant, project_id: str, **fields: Any) -> ObservedEndpoint:
+    values = compute_values(t.values, ComputeRole.READ_WRITE)
+    values.update(fields.pop("values", {}))
+    base: dict[str, Any] = {
         "endpoint_id": f"ep-{project_id}",
         "branch_id": f"br-{project_id}",
         "type": "read_write",
-        "min_cu": t.min_cu,
-        "max_cu": t.max_cu,
-        "suspend_timeout_seconds": t.suspend_timeout_seconds,
         "disabled": t.state is not TenantState.ACTIVE,
+        "values": values,
     }
-    values.update(fields)
-    return ObservedEndpoint(**values)  # type: ignore[arg-type]
+    base.update(fields)
+    return ObservedEndpoint(**base)
+
+
+def replica_for(t: ResolvedTenant, project_id: str, index: int) -> ObservedEndpoint:
+    return ObservedEndpoint(
+        endpoint_id=f"ep-{project_id}-r{index}",
+        branch_id=f"br-{project_id}",
+        type="read_only",
+        disabled=t.state is not TenantState.ACTIVE,
+        values=compute_values(t.values, ComputeRole.REPLICA),
+        name=f"tenantctl-replica-{index}",
+    )
 
 
 def observed(
@@ -106,9 +159,27 @@ def converged(desired: DesiredFleetState) -> ObservedFleet:
             continue
         p = project_for(t, t.project_id)
         projects.append(p)
-        endpoints[p.project_id] = (endpoint_for(t, p.project_id),)
-        marks[p.project_id] = None if t.project_id else OwnershipMark(desired.fleet, t.tenant_id)
+        replicas = [replica_for(t, p.project_id, i) for i in range(1, t.value(REPLICA_COUNT) + 1)]
+        endpoints[p.project_id] = (endpoint_for(t, p.project_id), *replicas)
+        marks[p.project_id] = None if t.project_id else OwnershipMark(desired.fleet, t.id)
     return observed(*projects, endpoints=endpoints, marks=marks)
+
+
+def _replica(pid: str, branch: str, spec: ComputeSpec) -> ObservedEndpoint:
+    values = {
+        "autoscaling_limit_min_cu": spec.min_cu,
+        "autoscaling_limit_max_cu": spec.max_cu,
+        "suspend_timeout_seconds": spec.suspend_timeout_seconds,
+        "settings.pg_settings": dict(spec.pg_settings),
+    }
+    return ObservedEndpoint(
+        endpoint_id=f"ep-{pid}-{spec.name}",
+        branch_id=branch,
+        type="read_only",
+        disabled=spec.disabled,
+        values=values,
+        name=spec.name,
+    )
 
 
 def simulate_apply(plan: ChangePlan, live: ObservedFleet) -> ObservedFleet:
@@ -122,33 +193,22 @@ def simulate_apply(plan: ChangePlan, live: ObservedFleet) -> ObservedFleet:
         if action.kind is ActionKind.CREATE:
             assert action.create is not None
             spec, pid = action.create, f"new-{next(_ids)}"
-            s = spec.settings
-            projects[pid] = ObservedProject(
-                project_id=pid,
-                name=s.name,
-                region_id=spec.region_id,
-                pg_version=spec.pg_version,
-                quota=dict(s.quota),
-                history_retention_seconds=s.history_retention_seconds,
-                default_min_cu=s.min_cu,
-                default_max_cu=s.max_cu,
-                default_suspend_timeout_seconds=s.suspend_timeout_seconds,
+            projects[pid] = ObservedProject(pid, spec.name, neon_project_values(spec.values))
+            primary = ObservedEndpoint(
+                f"ep-{pid}",
+                f"br-{pid}",
+                "read_write",
+                spec.suspended,
+                compute_values(spec.values, ComputeRole.READ_WRITE),
             )
-            endpoints[pid] = [
-                ObservedEndpoint(
-                    f"ep-{pid}",
-                    f"br-{pid}",
-                    "read_write",
-                    s.min_cu,
-                    s.max_cu,
-                    s.suspend_timeout_seconds,
-                    spec.suspended,
-                )
-            ]
+            endpoints[pid] = [primary, *(_replica(pid, f"br-{pid}", r) for r in spec.replicas)]
             marks[pid] = parse_mark(spec.annotations)
             continue
         assert action.project_id is not None
         pid = action.project_id
+        if action.kind is ActionKind.DELETE and action.endpoint_id is not None:
+            endpoints[pid] = [e for e in endpoints[pid] if e.endpoint_id != action.endpoint_id]
+            continue
         if action.kind is ActionKind.DELETE:
             projects.pop(pid)
             endpoints.pop(pid, None)
@@ -164,6 +224,9 @@ def simulate_apply(plan: ChangePlan, live: ObservedFleet) -> ObservedFleet:
                     else e
                     for e in endpoints[pid]
                 ]
+        for replica in action.replicas:
+            assert action.branch_id is not None
+            endpoints[pid].append(_replica(pid, action.branch_id, replica))
     return ObservedFleet(
         projects=tuple(projects.values()),
         endpoints={k: tuple(v) for k, v in endpoints.items()},
@@ -173,23 +236,14 @@ def simulate_apply(plan: ChangePlan, live: ObservedFleet) -> ObservedFleet:
 
 
 def _set_project_field(p: ObservedProject, field: str, value: object) -> ObservedProject:
-    if field.startswith("settings.quota."):
-        quota = dict(p.quota)
-        quota[field.removeprefix("settings.quota.")] = value  # type: ignore[assignment]
-        return dataclasses.replace(p, quota=quota)
-    names = {
-        "default_endpoint_settings.autoscaling_limit_min_cu": "default_min_cu",
-        "default_endpoint_settings.autoscaling_limit_max_cu": "default_max_cu",
-        "default_endpoint_settings.suspend_timeout_seconds": "default_suspend_timeout_seconds",
-    }
-    return dataclasses.replace(p, **{names.get(field, field): value})
+    if field == NAME_FIELD:
+        return dataclasses.replace(p, name=str(value))
+    if field == REPLICA_COUNT:
+        return p  # replicas are created from the action's `replicas`
+    return dataclasses.replace(p, values={**p.values, field: value})
 
 
 def _set_endpoint_field(e: ObservedEndpoint, field: str, value: object) -> ObservedEndpoint:
-    names = {
-        "autoscaling_limit_min_cu": "min_cu",
-        "autoscaling_limit_max_cu": "max_cu",
-        "suspend_timeout_seconds": "suspend_timeout_seconds",
-        "disabled": "disabled",
-    }
-    return dataclasses.replace(e, **{names[field]: value})
+    if field == DISABLED_FIELD:
+        return dataclasses.replace(e, disabled=bool(value))
+    return dataclasses.replace(e, values={**e.values, compute_path_key(BY_KEY[field]): value})

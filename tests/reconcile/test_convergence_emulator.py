@@ -16,14 +16,14 @@ from controller.neon.client import NeonClient
 from controller.neon.payloads import EndpointUpdate, ProjectUpdate
 from controller.neon.settings import NeonSettings
 from controller.reconcile.changeplan import CreateSpec, PlanTarget
-from controller.reconcile.desired import QUOTA_FIELDS, DesiredFleetState, DesiredTenant
-from controller.reconcile.diff import desired_settings
+from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.executor import ApplyOptions
 from controller.reconcile.ownership import mark_annotations
 from controller.reconcile.planner import PlanOptions
 from controller.reconcile.requests import create_request
 from controller.reconcile.run import apply_plan, make_plan
-from controller.spec.model import TenantState
+from controller.spec.managed import KEYS, QUOTAS
+from controller.spec.model import ResolvedTenant, TenantState
 from tests.reconcile.builders import tenant
 from tests.support.fixtures_contract import TransportWrapper
 from tests.support.fixtures_emulator import InProcessEmulator
@@ -35,21 +35,22 @@ quota_values = st.sampled_from([0, 3600, 360_000, GiB, 10 * GiB])
 
 
 @st.composite
-def desired_tenants(draw: st.DrawFn, tenant_id: str) -> DesiredTenant:
+def desired_tenants(draw: st.DrawFn, tenant_id: str) -> ResolvedTenant:
     min_cu, max_cu = draw(st.sampled_from(SIZES))
-    return tenant(
-        tenant_id,
-        state=draw(st.sampled_from(list(TenantState))),
-        quota={name: draw(quota_values) for name in QUOTA_FIELDS},
-        min_cu=min_cu,
-        max_cu=max_cu,
-        suspend_timeout_seconds=draw(st.sampled_from([-1, 0, 300, 3600])),
-        history_retention_seconds=draw(st.sampled_from([0, 21600, 86400, 604800])),
-    )
+    values = {
+        **{field.key: draw(quota_values) for field in QUOTAS},
+        "compute.min_cu": min_cu,
+        "compute.max_cu": max_cu,
+        "compute.suspend_timeout": draw(st.sampled_from([-1, 0, 300, 3600])),
+        "history_retention": draw(st.sampled_from([0, 21600, 86400, 604800])),
+    }
+    return tenant(tenant_id, state=draw(st.sampled_from(list(TenantState))), values=values)
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> tuple[DesiredFleetState, list[tuple[str, DesiredTenant, str]]]:
+def scenarios(
+    draw: st.DrawFn,
+) -> tuple[DesiredFleetState, list[tuple[str, ResolvedTenant, str]]]:
     """A desired fleet and, per tenant, what already exists live: nothing, drifted or renamed."""
     ids = draw(st.lists(st.sampled_from(["a1", "b2", "c3", "d4"]), unique=True, min_size=1))
     wanted = {tid: draw(desired_tenants(tid)) for tid in ids}
@@ -60,17 +61,14 @@ def scenarios(draw: st.DrawFn) -> tuple[DesiredFleetState, list[tuple[str, Desir
     return DesiredFleetState(fleet=FLEET, tenants=wanted), live
 
 
-async def seed(client: NeonClient, live: list[tuple[str, DesiredTenant, str]]) -> None:
+async def seed(client: NeonClient, live: list[tuple[str, ResolvedTenant, str]]) -> None:
     """Make the live org: projects tenantctl created earlier, then drifted out of band."""
     for tid, before, how in live:
         if how == "missing":
             continue
         spec = CreateSpec(
-            settings=desired_settings(before),
-            region_id=before.region_id,
-            pg_version=before.pg_version,
-            database_name=before.database_name,
-            role_name=before.role_name,
+            name=before.project_name,
+            values={key: before.value(key) for key in KEYS},
             annotations=mark_annotations(FLEET, tid),
         )
         created = await client.create_project(create_request(spec))

@@ -101,7 +101,6 @@ def test_one_tenants_failure_never_stops_the_others(
     emulator_app: InProcessEmulator, contract_transport: TransportWrapper
 ) -> None:
     from controller.reconcile.changeplan import CreateSpec
-    from controller.reconcile.diff import desired_settings
     from controller.reconcile.ownership import mark_annotations
     from controller.reconcile.requests import create_request
     from tests.reconcile.builders import tenant
@@ -113,11 +112,8 @@ def test_one_tenants_failure_never_stops_the_others(
             for tenant_id in ("a-broken", "b-fine", "c-fine"):
                 t = tenant(tenant_id)
                 spec = CreateSpec(
-                    settings=desired_settings(t),
-                    region_id=t.region_id,
-                    pg_version=t.pg_version,
-                    database_name=t.database_name,
-                    role_name=t.role_name,
+                    name=t.project_name,
+                    values=dict(t.values),
                     annotations=mark_annotations("f", tenant_id),
                 )
                 created = await client.create_project(create_request(spec))

@@ -12,7 +12,7 @@ from controller.reconcile.planner import (
     missing_observations,
     plan_changes,
 )
-from controller.spec.model import TenantState
+from controller.spec.model import Layer, TenantState
 from tests.reconcile.builders import (
     FLEET,
     converged,
@@ -70,50 +70,52 @@ def test_a_name_match_needs_its_computes_then_its_mark_only_when_something_chang
     )
     assert not missing_observations(fleet(t), with_computes, PlanOptions())
     drifted = observed(
-        project_for(t, quota={"logical_size_bytes": 5 * GiB}),
+        project_for(t, values={"limits.storage": 5 * GiB}),
         endpoints={"proj-acme": [endpoint_for(t, "proj-acme")]},
     )
     assert missing_observations(fleet(t), drifted, PlanOptions()).marks == {"proj-acme"}
 
 
 def test_quota_change_shows_old_new_and_layer_and_unlimited_clears_to_zero() -> None:
-    t = tenant("acme", quota={"logical_size_bytes": 10 * GiB, "compute_time_seconds": 0})
-    live = converged(fleet(t))
-    live = dataclasses.replace(
-        live,
-        projects=(
-            dataclasses.replace(
-                live.projects[0],
-                quota={"logical_size_bytes": 5 * GiB, "compute_time_seconds": 3600},
-            ),
-        ),
+    t = tenant(
+        "acme",
+        values={"limits.storage": 10 * GiB},
+        layers={"limits.compute_time": Layer.TENANT},
+        units={"limits.storage": "GiB"},
     )
+    live = converged(fleet(t))
+    drifted = {"limits.storage": 5 * GiB, "limits.compute_time": 3600}
+    project = dataclasses.replace(live.projects[0], values={**live.projects[0].values, **drifted})
+    live = dataclasses.replace(live, projects=(project,))
     plan = plan_changes(fleet(t), live, PlanOptions())
     (update,) = plan.actions
     assert update.kind is ActionKind.UPDATE
     assert update.changes == (
-        FieldChange(target="project", field="settings.quota.compute_time_seconds", old=3600, new=0),
         FieldChange(
             target="project",
-            field="settings.quota.logical_size_bytes",
+            field="limits.storage",
             old=5 * GiB,
             new=10 * GiB,
             layer="plan",
+            unit="GiB",
         ),
+        FieldChange(target="project", field="limits.compute_time", old=3600, new=0, layer="tenant"),
     )
-    assert update.settings is not None
-    assert update.settings.quota["compute_time_seconds"] == 0
+    assert update.plan == "pro"
+    assert update.wanted is not None
+    assert update.wanted["limits.compute_time"] == 0  # unlimited, Neon's 0
 
 
 def test_existing_compute_gets_the_plans_autoscaling_not_only_the_project_defaults() -> None:
-    t = tenant("acme", min_cu=0.5, max_cu=4.0)
+    t = tenant("acme", values={"compute.min_cu": 0.5, "compute.max_cu": 4.0})
     live = converged(fleet(tenant("acme")))
     plan = plan_changes(fleet(t), live, PlanOptions())
     (update,) = plan.actions
     fields = {(c.target, c.field, c.old, c.new) for c in update.changes}
-    assert ("ep-proj-acme", "autoscaling_limit_min_cu", 0.25, 0.5) in fields
-    assert ("ep-proj-acme", "autoscaling_limit_max_cu", 2.0, 4.0) in fields
-    assert ("project", "default_endpoint_settings.autoscaling_limit_max_cu", 2.0, 4.0) in fields
+    assert ("ep-proj-acme", "compute.min_cu", 0.25, 0.5) in fields
+    assert ("ep-proj-acme", "compute.max_cu", 2.0, 4.0) in fields
+    assert ("project", "compute.max_cu", 2.0, 4.0) in fields
+    assert "restarts compute ep-proj-acme (compute.min_cu)" in update.effects
 
 
 def test_suspend_and_resume_flip_every_compute() -> None:
@@ -130,16 +132,17 @@ def test_suspend_and_resume_flip_every_compute() -> None:
 def test_region_or_pg_version_change_is_a_conflict_not_a_replacement() -> None:
     t = tenant("acme")
     live = converged(fleet(t))
-    moved = tenant("acme", region_id="aws-eu-central-1", quota={"logical_size_bytes": GiB})
+    moved = tenant("acme", values={"region": "aws-eu-central-1", "limits.storage": GiB})
     plan = plan_changes(fleet(moved), live, PlanOptions())
     assert kinds(plan) == [("acme", "conflict")]
-    assert plan.actions[0].changes[0].field == "region_id"
+    assert plan.actions[0].changes[0].field == "region"
+    assert "region is fixed at creation" in plan.actions[0].reason
     assert not plan.has_changes
 
 
 def test_same_named_project_without_mark_is_a_conflict_suggesting_adoption() -> None:
     t = tenant("acme")
-    p = project_for(t, "stranger-1", quota={"logical_size_bytes": GiB})
+    p = project_for(t, "stranger-1", values={"limits.storage": GiB})
     live = observed(
         p, endpoints={"stranger-1": [endpoint_for(t, "stranger-1")]}, marks={"stranger-1": None}
     )
@@ -197,16 +200,19 @@ def test_unmanaged_projects_are_counted_and_never_touched() -> None:
 
 
 def test_lowering_a_limit_below_usage_is_flagged() -> None:
-    t = tenant("acme", quota={"compute_time_seconds": 3600, "logical_size_bytes": GiB})
+    t = tenant(
+        "acme",
+        values={"limits.compute_time": 3600, "limits.storage": GiB},
+        units={"limits.compute_time": "h"},
+    )
     live = converged(fleet(tenant("acme")))
     assert missing_observations(fleet(t), live, PlanOptions()).usage == {"proj-acme"}
-    usage = ObservedUsage(compute_time_seconds=7200, logical_size_bytes=2 * GiB)
+    usage = ObservedUsage(compute_time_seconds=7200, logical_size_bytes=2 * GiB + GiB // 2)
     live = dataclasses.replace(live, usage={"proj-acme": usage})
     (update,) = plan_changes(fleet(t), live, PlanOptions()).actions
     assert update.warnings == (
-        "compute_time_seconds limit 3600 is at or below current usage 7200: "
-        "will suspend computes at once",
-        f"logical_size_bytes limit {GiB} is at or below current usage {2 * GiB}: will block writes",
+        "limits.storage 1GiB is at or below current usage 2.5GiB: Neon blocks writes at once",
+        "limits.compute_time 1h is at or below current usage 2h: Neon suspends computes at once",
     )
 
 
@@ -229,14 +235,15 @@ def test_adopted_project_is_matched_by_id_and_keeps_its_name() -> None:
 def test_settings_the_project_list_does_not_report_are_not_compared_but_still_sent() -> None:
     from controller.reconcile.requests import project_update_request
 
-    t = tenant("acme", quota={"logical_size_bytes": GiB}, history_retention_seconds=604800)
+    t = tenant("acme", values={"limits.storage": GiB, "history_retention": 604800})
     live = converged(fleet(tenant("acme")))
-    unreported = dataclasses.replace(
-        live.projects[0], history_retention_seconds=None, default_min_cu=None, default_max_cu=None
-    )
+    values = dict(live.projects[0].values)
+    for key in ("history_retention", "compute.min_cu", "compute.max_cu"):
+        del values[key]
+    unreported = dataclasses.replace(live.projects[0], values=values)
     live = dataclasses.replace(live, projects=(unreported,))
     (update,) = plan_changes(fleet(t), live, PlanOptions()).actions
-    assert [c.field for c in update.changes] == ["settings.quota.logical_size_bytes"]
+    assert [c.field for c in update.changes] == ["limits.storage"]
     request = project_update_request(update)
     assert request is not None
     assert request.history_retention_seconds == 604800

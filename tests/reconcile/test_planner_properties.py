@@ -9,11 +9,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from controller.reconcile.changeplan import ActionKind
-from controller.reconcile.desired import QUOTA_FIELDS, DesiredFleetState, DesiredTenant
+from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.observed import ObservedFleet, ObservedUsage, OwnershipMark
 from controller.reconcile.planner import PlanOptions, missing_observations, plan_changes
-from controller.spec.model import TenantState
-from tests.reconcile.builders import FLEET, endpoint_for, project_for, simulate_apply, tenant
+from controller.spec.managed import QUOTAS
+from controller.spec.model import ResolvedTenant, TenantState
+from tests.reconcile.builders import (
+    FLEET,
+    endpoint_for,
+    project_for,
+    replica_for,
+    simulate_apply,
+    tenant,
+)
 
 TENANT_IDS = ["acme", "beta", "corp", "dyn", "echo", "fox"]
 SCENARIOS = [
@@ -28,30 +36,39 @@ SCENARIOS = [
 ]
 
 quotas = st.fixed_dictionaries(
-    {name: st.sampled_from([0, 3600, 10 * 1024**3]) for name in QUOTA_FIELDS}
+    {field.key: st.sampled_from([0, 3600, 10 * 1024**3]) for field in QUOTAS}
 )
 sizes = st.sampled_from([(0.25, 1.0), (0.25, 2.0), (1.0, 4.0), (2.0, 8.0)])
+address_lists = st.lists(st.sampled_from(["203.0.113.0/24", "198.51.100.7", "2001:db8::/32"]))
 
 
 @st.composite
-def tenants(draw: st.DrawFn, tenant_id: str) -> DesiredTenant:
+def tenants(draw: st.DrawFn, tenant_id: str) -> ResolvedTenant:
     min_cu, max_cu = draw(sizes)
-    return tenant(
-        tenant_id,
-        state=draw(st.sampled_from(list(TenantState))),
-        quota=draw(quotas),
-        min_cu=min_cu,
-        max_cu=max_cu,
-        suspend_timeout_seconds=draw(st.sampled_from([-1, 0, 300])),
-    )
+    values = {
+        **draw(quotas),
+        "compute.min_cu": min_cu,
+        "compute.max_cu": max_cu,
+        "compute.suspend_timeout": draw(st.sampled_from([-1, 0, 300])),
+        "compute.pg_settings": draw(st.sampled_from([{}, {"work_mem": "64MB"}])),
+        "network.allowed_ips": draw(address_lists),
+        "network.block_public_connections": draw(st.booleans()),
+        "logical_replication": draw(st.sampled_from([None, True, False])),
+        "read_replicas.count": draw(st.integers(0, 2)),
+    }
+    return tenant(tenant_id, state=draw(st.sampled_from(list(TenantState))), values=values)
 
 
 def _add(
-    world: dict[str, dict], project: object, endpoint: object, mark: OwnershipMark | None
+    world: dict[str, dict],
+    project: object,
+    endpoint: object,
+    mark: OwnershipMark | None,
+    *replicas: object,
 ) -> None:
     pid = project.project_id  # type: ignore[attr-defined]
     world["projects"][pid] = project
-    world["endpoints"][pid] = (endpoint,)
+    world["endpoints"][pid] = (endpoint, *replicas)
     world["marks"][pid] = mark
 
 
@@ -75,7 +92,9 @@ def worlds(draw: st.DrawFn) -> tuple[DesiredFleetState, ObservedFleet]:
         renamed = scenario in ("renamed", "renamed_name_taken")
         mark = None if scenario in ("stranger", "adopted") else OwnershipMark(FLEET, tid)
         project = project_for(live_t, pid, name=f"renamed-{tid}" if renamed else t.project_name)
-        _add(world, project, endpoint_for(live_t, pid), mark)
+        count = draw(st.integers(0, 2))
+        replicas = [replica_for(live_t, pid, i) for i in range(1, count + 1)]
+        _add(world, project, endpoint_for(live_t, pid), mark, *replicas)
         if scenario in ("renamed_name_taken", "twins"):
             other = draw(st.sampled_from([f"aa-{tid}", f"zzz-{tid}"]))
             _add(world, project_for(live_t, other), endpoint_for(live_t, other), None)
@@ -203,9 +222,16 @@ def test_never_acts_on_unmanaged_projects_nor_deletes_without_permission(
     deletes = [a for a in runnable if a.kind is ActionKind.DELETE]
     if not opts.allow_delete:
         assert deletes == []
-    assert len(deletes) <= opts.max_deletes
-    for action in deletes:
+    project_deletes = [a for a in deletes if a.endpoint_id is None]
+    assert len(project_deletes) <= opts.max_deletes
+    for action in project_deletes:
         assert desired.tenants[action.tenant].state is TenantState.DELETED
+    for action in deletes:  # a read replica removed is one of tenantctl's, beyond the count
+        if action.endpoint_id is not None:
+            tenant = desired.tenants[action.tenant]
+            computes = {e.endpoint_id: e for e in live.endpoints[action.project_id or ""]}
+            index = int((computes[action.endpoint_id].name or "").rsplit("-", 1)[1])
+            assert index > tenant.value("read_replicas.count")
 
 
 @settings(max_examples=500, deadline=None)

@@ -33,9 +33,17 @@ GiB = 1024**3
 
 
 def sample_plan() -> ChangePlan:
-    acme = tenant("acme", quota={"logical_size_bytes": 20 * GiB}, max_cu=4.0)
+    acme = tenant(
+        "acme",
+        values={
+            "limits.storage": 20 * GiB,
+            "compute.max_cu": 4.0,
+            "limits.compute_time": 600 * 3600,
+        },
+        units={"limits.compute_time": "h"},
+    )
     globex = tenant("globex", state=TenantState.SUSPENDED)
-    initech = tenant("initech", region_id="aws-eu-central-1")
+    initech = tenant("initech", values={"region": "aws-eu-central-1"})
     desired = fleet(acme, globex, initech, tenant("newco"))
     live = converged(fleet(tenant("acme"), tenant("globex"), tenant("initech")))
     stranger = project_for(tenant("x"), "stranger-1", name="their-app")
@@ -58,13 +66,15 @@ def test_text_view_reads_like_terraform() -> None:
         "Target: embedded Neon emulator (http://127.0.0.1:4010/api/v2), not a Neon account "
         f"· fleet '{FLEET}'"
     )
-    assert "~ update acme  project proj-acme 'acme'" in lines
-    assert "    ~ settings.quota.logical_size_bytes: unlimited -> 20GiB  (plan)" in lines
-    assert "    ~ endpoint ep-proj-acme: autoscaling_limit_max_cu: 2 -> 4" in lines
-    assert "|| suspend globex  project proj-globex 'globex'" in lines
-    assert "! conflict initech  project proj-initech 'initech'" in lines
-    assert "    ~ region_id: aws-us-east-2 -> aws-eu-central-1" in lines
-    assert "+ create newco  project (new project) 'newco'" in lines
+    assert "~ update acme  project proj-acme 'acme'  [plan pro]" in lines
+    assert "    ~ limits.storage: unlimited -> 20GiB  (plan pro)" in lines
+    assert "    ~ limits.compute_time: unlimited -> 600h  (plan pro)" in lines  # never 25d
+    assert "    ~ compute ep-proj-acme: compute.max_cu: 2 CU -> 4 CU  (plan pro)" in lines
+    assert "    NOTE: restarts compute ep-proj-acme (compute.max_cu)" in lines
+    assert "|| suspend globex  project proj-globex 'globex'  [plan pro]" in lines
+    assert "! conflict initech  project proj-initech 'initech'  [plan pro]" in lines
+    assert "    ~ region: aws-us-east-2 -> aws-eu-central-1  (plan pro)" in lines
+    assert "+ create newco  project (new project) 'newco'  [plan pro]" in lines
     assert (
         "  1 project(s) in the org are not managed by this fleet and were left untouched" in lines
     )
@@ -92,8 +102,12 @@ def test_markdown_has_a_summary_table_then_details() -> None:
         in md
     )
     assert "| Tenant | Action | Project | Changes | Notes |" in md
-    assert "| acme | `~` update | `proj-acme` | 3 |  |" in md
-    assert "| `settings.quota.logical_size_bytes` | unlimited | 20GiB | plan |" in md
+    assert (
+        "| `acme` | `~` update (plan `pro`) | `proj-acme` | 4 "
+        "| restarts compute ep-proj-acme (compute.max\\_cu) |" in md
+    )
+    assert "| `limits.storage` | `unlimited -> 20GiB` | plan pro |" in md
+    assert "| `limits.compute_time` | `unlimited -> 600h` | plan pro |" in md
     assert "<details>" not in md
 
 
@@ -130,7 +144,7 @@ def test_json_plan_round_trips_and_is_versioned() -> None:
         (
             '{"format_version": 99}',
             "plan.json: plan format_version 99 is not supported "
-            "(this tenantctl reads version 1); make the plan again",
+            "(this tenantctl reads version 2); make the plan again",
         ),
     ],
 )
@@ -165,8 +179,11 @@ def test_marks_are_not_needed_for_renamed_rendering() -> None:
 
 def test_markdown_table_keeps_its_columns_on_a_suspend_row() -> None:
     md = render_markdown(sample_plan())
-    (row,) = [line for line in md.splitlines() if line.startswith("| globex |")]
-    assert row == "| globex | `\\|\\|` suspend | `proj-globex` | 1 |  |"
+    (row,) = [line for line in md.splitlines() if line.startswith("| `globex` |")]
+    assert row == (
+        "| `globex` | `\\|\\|` suspend (plan `pro`) | `proj-globex` | 1 "
+        "| suspends compute ep-proj-globex |"
+    )
     assert len(row.replace("\\|", "").split("|")[1:-1]) == 5
 
 
@@ -183,3 +200,63 @@ def test_markdown_fits_in_one_github_comment_however_large_the_plan() -> None:
     )
     small = render_markdown(sample_plan())
     assert "left out" not in small
+
+
+def test_a_create_shows_everything_it_does_in_markdown() -> None:
+    t = tenant(
+        "newco",
+        state=TenantState.SUSPENDED,
+        values={
+            "compute.min_cu": 0.5,
+            "compute.max_cu": 4.0,
+            "compute.suspend_timeout": 900,
+            "history_retention": 7 * 86400,
+            "database": "shop",
+            "role": "shop_owner",
+        },
+        units={"compute.suspend_timeout": "m", "history_retention": "d"},
+    )
+    md = render_markdown(plan_changes(fleet(t), observed(), PlanOptions()))
+    assert "Creates project `newco`, initial state **suspended (computes disabled)**:" in md
+    for row in (
+        "| `compute.min_cu` | `0.5 CU` | plan pro |",
+        "| `compute.max_cu` | `4 CU` | plan pro |",
+        "| `compute.suspend_timeout` | `15m` | plan pro |",
+        "| `history_retention` | `7d` | plan pro |",
+        "| `database` | `shop` | plan pro |",
+        "| `role` | `shop_owner` | plan pro |",
+    ):
+        assert row in md
+
+
+HOSTILE = [
+    "</details><!--",
+    "<img src=https://evil.example/p.png>",
+    "![pixel](https://evil.example/p.png)",
+    "@security-team",
+    "a|b`c",
+    "\x1b[2Jcleared",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_names_from_yaml_or_neon_are_inert_in_markdown_and_text(name: str) -> None:
+    t = tenant("acme", values={"database": name, "role": name})
+    live = converged(fleet(tenant("acme")))
+    renamed = dataclasses.replace(live.projects[0], name=name)
+    live = dataclasses.replace(
+        live, projects=(renamed,), marks={renamed.project_id: OwnershipMark(FLEET, "acme")}
+    )
+    created = plan_changes(
+        fleet(tenant("newco", values={"database": name})), observed(), PlanOptions()
+    )
+    for plan in (plan_changes(fleet(t), live, PlanOptions()), created):
+        md = render_markdown(plan)
+        text = render_text(plan)
+        assert "\x1b" not in md
+        assert "\x1b" not in text
+        for outside_code in md.split("`")[0::2]:  # text outside code spans
+            assert "@security-team" not in outside_code
+            assert "<!--" not in outside_code
+            assert "<img" not in outside_code
+            assert "![pixel](" not in outside_code

@@ -68,24 +68,34 @@ def test_show_prints_each_setting_with_the_layer_that_set_it(
     assert capsys.readouterr().out.splitlines() == [
         "tenant   umbrella  (tenants/umbrella.yaml)",
         "plan     pro",
-        "project  umbrella  (no project_id: apply creates it)",
+        "project  umbrella  (found by its ownership mark or name)",
         "fleet    example",
+        "(the fleet's files only: `tenantctl status` reads the live project)",
         "",
-        "SETTING                  VALUE          SET BY",
-        "state                    active         default",
-        "region                   aws-us-east-2  default",
-        "pg_version               17             plan pro",
-        "database                 neondb         default",
-        "role                     neondb_owner   default",
-        "limits.storage           50GiB          tenant",
-        "limits.compute_time      300h           plan pro",
-        "limits.active_time       750h           plan pro",
-        "limits.data_transfer     unlimited      tenant",
-        "limits.written_data      20GiB          plan pro",
-        "compute.min_cu           0.25 CU        plan pro",
-        "compute.max_cu           8 CU           tenant",
-        "compute.suspend_timeout  15m            tenant",
-        "history_retention        7d             plan pro",
+        "SETTING                           VALUE                SET BY",
+        "state                             active               default",
+        "region                            aws-us-east-2        default",
+        "pg_version                        17                   plan pro",
+        "database                          neondb               default",
+        "role                              neondb_owner         default",
+        "limits.storage                    50GiB                tenant",
+        "limits.compute_time               300h                 plan pro",
+        "limits.active_time                750h                 plan pro",
+        "limits.data_transfer              unlimited            tenant",
+        "limits.written_data               20GiB                plan pro",
+        "compute.min_cu                    0.25 CU              plan pro",
+        "compute.max_cu                    8 CU                 tenant",
+        "compute.suspend_timeout           15m                  tenant",
+        "compute.pg_settings               {}                   default",
+        "history_retention                 7d                   plan pro",
+        "network.allowed_ips               [] (no restriction)  default",
+        "network.protected_branches_only   false                default",
+        "network.block_public_connections  false                default",
+        "logical_replication               (not managed)        default",
+        "maintenance_window                (not managed)        default",
+        "read_replicas.count               0                    default",
+        "read_replicas.min_cu              0.25 CU              default",
+        "read_replicas.max_cu              2 CU                 default",
     ]
 
 
@@ -93,18 +103,35 @@ def test_show_json_gives_plain_units_and_layers(capsys: pytest.CaptureFixture[st
     assert main(["show", "umbrella", "--dir", str(REPO_ROOT), "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert {key: document[key] for key in ("format_version", "id", "source", "plan")} == {
-        "format_version": 1,
+        "format_version": 2,
         "id": "umbrella",
         "source": "tenants/umbrella.yaml",
         "plan": "pro",
     }
     assert document["project_id"] is None
     settings = document["settings"]
-    assert settings["limits.storage"] == {"value": 50 * 1024**3, "set_by": "tenant"}
-    assert settings["limits.data_transfer"] == {"value": None, "set_by": "tenant"}
-    assert settings["limits.compute_time"] == {"value": 1_080_000, "set_by": "plan"}
-    assert settings["compute.suspend_timeout_seconds"] == {"value": 900, "set_by": "tenant"}
-    assert settings["region"] == {"value": "aws-us-east-2", "set_by": "default"}
+    assert settings["limits.storage"] == {
+        "value": 50 * 1024**3,
+        "unit": "bytes",
+        "set_by": "tenant",
+    }
+    assert settings["limits.data_transfer"] == {"value": 0, "unit": "bytes", "set_by": "tenant"}
+    assert settings["limits.compute_time"] == {
+        "value": 1_080_000,
+        "unit": "seconds",
+        "set_by": "plan",
+    }
+    assert settings["compute.suspend_timeout"] == {
+        "value": 900,
+        "unit": "seconds",
+        "set_by": "tenant",
+    }
+    assert settings["region"] == {"value": "aws-us-east-2", "unit": "text", "set_by": "default"}
+    assert settings["logical_replication"] == {
+        "value": None,
+        "unit": "boolean",
+        "set_by": "default",
+    }
 
 
 def test_show_suggests_a_tenant_for_a_typo(capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,7 +44,7 @@ def test_the_example_covers_states_overrides_names_and_regions(example: DesiredF
     lifted = [
         t
         for t in tenants
-        for name, cap in t.limits.as_dict().items()
+        for name, cap in t.limits().items()
         if cap is None and t.layer_of(f"limits.{name}") is Layer.TENANT
     ]
     assert lifted, "no tenant lifts a plan's cap with `unlimited`"
@@ -56,13 +56,13 @@ def test_the_example_covers_states_overrides_names_and_regions(example: DesiredF
 
 def test_the_plans_follow_neons_partner_guidance(example: DesiredFleet) -> None:
     free, pro, enterprise = (example.plans[name] for name in ("free", "pro", "enterprise"))
-    assert free.compute.max_cu == 2
-    assert free.compute.suspend_timeout_seconds == 300  # scale to zero after 5 minutes
-    assert free.limits.compute_time == 100 * 3600  # about 100 CU-hours
-    assert enterprise.compute.max_cu == 16
-    storage = [plan.limits.storage or 0 for plan in (free, pro, enterprise)]
+    assert free.values["compute.max_cu"] == 2
+    assert free.values["compute.suspend_timeout"] == 300  # scale to zero after 5 minutes
+    assert free.limit("compute_time") == 100 * 3600  # about 100 CU-hours
+    assert enterprise.values["compute.max_cu"] == 16
+    storage = [plan.limit("storage") or 0 for plan in (free, pro, enterprise)]
     assert storage == sorted(storage)
-    retention = [plan.history_retention_seconds or 0 for plan in (free, pro, enterprise)]
+    retention = [plan.values.get("history_retention", 0) for plan in (free, pro, enterprise)]
     assert retention == sorted(retention)
 
 

@@ -7,16 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from controller.spec import (
-    ComputeSettings,
-    DesiredFleet,
-    FleetSettings,
-    Layer,
-    Limits,
-    PlanCompute,
-    TenantState,
-    load_fleet,
-)
+from controller.spec import DesiredFleet, FleetSettings, Layer, TenantState, load_fleet
+from controller.spec.managed import KEYS
 from tests.spec.fleet_builder import write_fleet
 
 GiB = 1024**3
@@ -53,38 +45,50 @@ overrides:
 """
     fleet = load(tmp_path, {"plans/pro.yaml": PRO_PLAN, "tenants/acme.yaml": tenant})
     acme = fleet.tenants["acme"]
-    assert (acme.region, acme.pg_version, acme.database, acme.role) == (
-        "aws-eu-west-2",
-        16,
-        "neondb",
-        "neondb_owner",
-    )
-    assert acme.limits == Limits(storage=20 * GiB, compute_time=360_000)
-    assert acme.compute == ComputeSettings(min_cu=0.25, max_cu=4.0, suspend_timeout_seconds=-1)
-    assert acme.history_retention_seconds == 604_800
+    values = {key: acme.value(key) for key in KEYS}
+    assert values == {
+        "region": "aws-eu-west-2",
+        "pg_version": 16,
+        "database": "neondb",
+        "role": "neondb_owner",
+        "limits.storage": 20 * GiB,
+        "limits.compute_time": 360_000,
+        "limits.active_time": 0,  # no cap: Neon's 0
+        "limits.data_transfer": 0,
+        "limits.written_data": 0,
+        "compute.min_cu": 0.25,
+        "compute.max_cu": 4.0,
+        "compute.suspend_timeout": -1,
+        "compute.pg_settings": {},
+        "history_retention": 604_800,
+        "network.allowed_ips": [],
+        "network.protected_branches_only": False,
+        "network.block_public_connections": False,
+        "logical_replication": None,  # not managed unless written
+        "maintenance_window": None,
+        "read_replicas.count": 0,
+        "read_replicas.min_cu": 0.25,
+        "read_replicas.max_cu": 2.0,
+    }
+    plan_set = {"region", "limits.compute_time", "limits.data_transfer", "compute.min_cu"}
+    plan_set |= {"compute.max_cu", "history_retention"}
+    tenant_set = {"pg_version", "limits.storage", "compute.suspend_timeout"}
     assert dict(acme.provenance) == {
         "state": Layer.DEFAULT,
-        "region": Layer.PLAN,
-        "pg_version": Layer.TENANT,
-        "database": Layer.DEFAULT,
-        "role": Layer.DEFAULT,
-        "limits.storage": Layer.TENANT,
-        "limits.compute_time": Layer.PLAN,
-        "limits.active_time": Layer.DEFAULT,
-        "limits.data_transfer": Layer.PLAN,
-        "limits.written_data": Layer.DEFAULT,
-        "compute.min_cu": Layer.PLAN,
-        "compute.max_cu": Layer.PLAN,
-        "compute.suspend_timeout_seconds": Layer.TENANT,
-        "history_retention_seconds": Layer.PLAN,
+        **dict.fromkeys(KEYS, Layer.DEFAULT),
+        **dict.fromkeys(plan_set, Layer.PLAN),
+        **dict.fromkeys(tenant_set, Layer.TENANT),
     }
+    assert dict(acme.units) == {"limits.storage": "GiB", "limits.compute_time": "h",
+                                "history_retention": "d"}  # fmt: skip
 
 
 def test_unlimited_in_an_override_lifts_the_plans_cap(tmp_path: Path) -> None:
     tenant = "plan: pro\noverrides:\n  limits:\n    storage: unlimited\n"
     fleet = load(tmp_path, {"plans/pro.yaml": PRO_PLAN, "tenants/acme.yaml": tenant})
     acme = fleet.tenants["acme"]
-    assert acme.limits.storage is None
+    assert acme.value("limits.storage") == 0  # Neon's "no quota"
+    assert acme.limits()["storage"] is None
     assert acme.layer_of("limits.storage") is Layer.TENANT
 
 
@@ -93,21 +97,25 @@ def test_with_no_plan_or_tenant_values_neon_defaults_apply(tmp_path: Path) -> No
         tmp_path, {"plans/bare.yaml": "description: Bare\n", "tenants/a.yaml": "plan: bare\n"}
     )
     tenant = fleet.tenants["a"]
-    assert (tenant.state, tenant.region, tenant.pg_version) == (
+    assert (tenant.state, tenant.value("region"), tenant.value("pg_version")) == (
         TenantState.ACTIVE,
         "aws-us-east-2",
         17,
     )
-    assert tenant.limits == Limits()
-    assert tenant.compute == ComputeSettings(min_cu=0.25, max_cu=2.0, suspend_timeout_seconds=0)
-    assert tenant.history_retention_seconds == 86_400
+    assert set(tenant.limits().values()) == {None}
+    assert [tenant.value(f"compute.{k}") for k in ("min_cu", "max_cu", "suspend_timeout")] == [
+        0.25,
+        2.0,
+        0,
+    ]
+    assert tenant.value("history_retention") == 86_400
     assert set(tenant.provenance.values()) == {Layer.DEFAULT}
 
 
 def test_the_owner_role_follows_a_custom_database_name(tmp_path: Path) -> None:
     files = {"plans/pro.yaml": PRO_PLAN, "tenants/acme.yaml": "plan: pro\ndatabase: shop\n"}
     acme = load(tmp_path, files).tenants["acme"]
-    assert (acme.database, acme.role) == ("shop", "shop_owner")
+    assert (acme.value("database"), acme.value("role")) == ("shop", "shop_owner")
     assert (acme.layer_of("database"), acme.layer_of("role")) == (Layer.TENANT, Layer.DEFAULT)
 
 
@@ -118,10 +126,32 @@ def test_the_owner_role_follows_a_custom_database_name(tmp_path: Path) -> None:
         ("overrides: {limits: {storage: '1024'}}", "limits.storage", 1024),
         ("overrides: {limits: {storage: 1.5GiB}}", "limits.storage", 1_610_612_736),
         ("overrides: {limits: {active_time: 2w}}", "limits.active_time", 1_209_600),
-        ("overrides: {compute: {suspend_timeout: 1.5h}}", "compute.suspend_timeout_seconds", 5400),
-        ("overrides: {compute: {suspend_timeout: 600}}", "compute.suspend_timeout_seconds", 600),
-        ("overrides: {compute: {suspend_timeout: default}}", "compute.suspend_timeout_seconds", 0),
-        ("overrides: {history_retention: 0}", "history_retention_seconds", 0),
+        ("overrides: {compute: {suspend_timeout: 1.5h}}", "compute.suspend_timeout", 5400),
+        ("overrides: {compute: {suspend_timeout: 600}}", "compute.suspend_timeout", 600),
+        ("overrides: {compute: {suspend_timeout: default}}", "compute.suspend_timeout", 0),
+        ("overrides: {history_retention: 0}", "history_retention", 0),
+        (
+            "overrides: {network: {allowed_ips: [203.0.113.0/24, '2001:db8::1']}}",
+            "network.allowed_ips",
+            ["203.0.113.0/24", "2001:db8::1"],
+        ),
+        (
+            "overrides: {network: {block_public_connections: true}}",
+            "network.block_public_connections",
+            True,
+        ),
+        ("overrides: {logical_replication: false}", "logical_replication", False),
+        (
+            "overrides: {maintenance_window: {weekdays: [7, 6], start: '01:00', end: '03:00'}}",
+            "maintenance_window",
+            {"weekdays": [6, 7], "start_time": "01:00", "end_time": "03:00"},
+        ),
+        (
+            "overrides: {compute: {pg_settings: {work_mem: 64MB, jit: false}}}",
+            "compute.pg_settings",
+            {"jit": "off", "work_mem": "64MB"},
+        ),
+        ("overrides: {read_replicas: {count: 2, max_cu: 4}}", "read_replicas.count", 2),
         ("state: deleted", "state", TenantState.DELETED),
     ],
 )
@@ -130,9 +160,7 @@ def test_values_that_look_odd_but_are_valid(
 ) -> None:
     files = {"plans/pro.yaml": PRO_PLAN, "tenants/acme.yaml": f"plan: pro\n{override}\n"}
     acme = load(tmp_path, files).tenants["acme"]
-    value: object = acme
-    for part in field.split("."):
-        value = getattr(value, part)
+    value = acme.state if field == "state" else acme.value(field)
     assert value == expected
     assert acme.layer_of(field) is Layer.TENANT
 
@@ -141,22 +169,29 @@ def test_aliases_can_share_values_within_a_file(tmp_path: Path) -> None:
     tenant = "plan: pro\noverrides:\n  limits: &caps\n    storage: 1GiB\n"
     plan = "description: x\nlimits: &caps\n  storage: 2GiB\n  written_data: 2GiB\n"
     fleet = load(tmp_path, {"plans/pro.yaml": plan, "tenants/acme.yaml": tenant})
-    assert fleet.tenants["acme"].limits == Limits(storage=GiB, written_data=2 * GiB)
+    assert fleet.tenants["acme"].limits() == {
+        "storage": GiB,
+        "compute_time": None,
+        "active_time": None,
+        "data_transfer": None,
+        "written_data": 2 * GiB,
+    }
 
 
 def test_a_plan_keeps_its_own_values(tmp_path: Path) -> None:
     fleet = load(tmp_path, {"plans/pro.yaml": PRO_PLAN})
     pro = fleet.plans["pro"]
-    assert (pro.name, pro.description, pro.source, pro.region, pro.pg_version) == (
-        "pro",
-        "Pro",
-        "plans/pro.yaml",
-        "aws-eu-west-2",
-        None,
-    )
-    assert pro.compute == PlanCompute(min_cu=0.25, max_cu=4.0, suspend_timeout_seconds=None)
-    assert pro.history_retention_seconds == 604_800
-    assert pro.limits == Limits(storage=10 * GiB, compute_time=360_000)  # the rest: no cap
+    assert (pro.name, pro.description, pro.source) == ("pro", "Pro", "plans/pro.yaml")
+    assert dict(pro.values) == {  # only what the plan writes
+        "region": "aws-eu-west-2",
+        "limits.storage": 10 * GiB,
+        "limits.compute_time": 360_000,
+        "limits.data_transfer": 0,
+        "compute.min_cu": 0.25,
+        "compute.max_cu": 4.0,
+        "history_retention": 604_800,
+    }
+    assert pro.limits()["active_time"] is None  # the rest: no cap
 
 
 def test_fleet_settings_default_without_a_settings_file(tmp_path: Path) -> None:
@@ -187,6 +222,8 @@ def test_the_resolved_fleet_is_immutable(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         fleet.tenants["other"] = fleet.tenants["acme"]  # type: ignore[index]
     with pytest.raises(dataclasses.FrozenInstanceError):
-        fleet.tenants["acme"].region = "aws-us-east-1"  # type: ignore[misc]
+        fleet.tenants["acme"].plan = "free"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        fleet.tenants["acme"].values["region"] = "aws-us-east-1"  # type: ignore[index]
     with pytest.raises(TypeError):
         fleet.tenants["acme"].provenance["region"] = Layer.TENANT  # type: ignore[index]

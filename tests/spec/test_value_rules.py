@@ -671,7 +671,8 @@ PLAN_CASES = [
         "database: shop\n",
         [
             "plans/basic.yaml:1:1: unknown key 'database'; valid keys: name, description, "
-            "region, pg_version, limits, compute, history_retention"
+            "region, pg_version, limits, compute, history_retention, network, logical_replication, "
+            "maintenance_window, read_replicas"
         ],
         id="tenant-only-key",
     ),
@@ -679,9 +680,105 @@ PLAN_CASES = [
         "overrides:\n  limits:\n    storage: 1GiB\n",
         [
             "plans/basic.yaml:1:1: unknown key 'overrides'; valid keys: name, description, "
-            "region, pg_version, limits, compute, history_retention"
+            "region, pg_version, limits, compute, history_retention, network, logical_replication, "
+            "maintenance_window, read_replicas"
         ],
         id="overrides-in-a-plan",
+    ),
+    pytest.param(
+        "network:\n  allowed_ips: [203.0.113.5/24]\n",
+        [
+            "plans/basic.yaml:2:16: network.allowed_ips: entry 1: '203.0.113.5/24' has host bits "
+            "set; did you mean '203.0.113.0/24'?"
+        ],
+        id="allowed-ip-host-bits",
+    ),
+    pytest.param(
+        "network:\n  allowed_ips: [203.0.113.0/24, bogus]\n",
+        [
+            "plans/basic.yaml:2:16: network.allowed_ips: entry 2: 'bogus' is not an IP address, a "
+            "CIDR range (203.0.113.0/24) or a range (203.0.113.10-203.0.113.20)"
+        ],
+        id="allowed-ip-not-an-address",
+    ),
+    pytest.param(
+        "network:\n  allowed_ips: [10.0.0.9-10.0.0.1]\n",
+        [
+            "plans/basic.yaml:2:16: network.allowed_ips: entry 1: '10.0.0.9-10.0.0.1' is a range "
+            "whose first address is after its last"
+        ],
+        id="allowed-ip-range-backwards",
+    ),
+    pytest.param(
+        "network:\n  allowed_ips: 203.0.113.0/24\n",
+        [
+            "plans/basic.yaml:2:16: network.allowed_ips: expected a list of IP addresses or "
+            "ranges, got the string '203.0.113.0/24'"
+        ],
+        id="allowed-ips-not-a-list",
+    ),
+    pytest.param(
+        "network:\n  block_public_connections: yes\n",
+        [
+            "plans/basic.yaml:2:29: network.block_public_connections: expected true or false, got "
+            "the string 'yes'"
+        ],
+        id="flag-yes-is-text",
+    ),
+    pytest.param(
+        "logical_replication: 1\n",
+        ["plans/basic.yaml:1:22: logical_replication: expected true or false, got the integer 1"],
+        id="logical-replication-not-a-flag",
+    ),
+    pytest.param(
+        "maintenance_window:\n  weekdays: [8]\n  start: '01:00'\n  end: '03:00'\n",
+        [
+            "plans/basic.yaml:2:13: maintenance_window.weekdays: 8 is not a weekday; expected a "
+            "list of weekdays, 1 (Monday) to 7 (Sunday), such as [6, 7]"
+        ],
+        id="window-weekday",
+    ),
+    pytest.param(
+        "maintenance_window:\n  weekdays: [6]\n  start: 1am\n  end: '03:00'\n",
+        [
+            "plans/basic.yaml:3:10: maintenance_window.start: '1am' is not a time of day as HH:MM "
+            "(00:00 to 23:59, UTC)"
+        ],
+        id="window-time-format",
+    ),
+    pytest.param(
+        "maintenance_window:\n  weekdays: [6]\n  start: '01:00'\n  end: '01:30'\n",
+        [
+            "plans/basic.yaml:2:3: maintenance_window: a maintenance window from 01:00 to 01:30 "
+            "lasts 0h30; Neon needs 1h to 12h"
+        ],
+        id="window-too-short",
+    ),
+    pytest.param(
+        "compute:\n  pg_settings: {max_connections: 500}\n",
+        [
+            "plans/basic.yaml:2:16: compute.pg_settings: 'max_connections' is managed by Neon for "
+            "every compute and cannot be set"
+        ],
+        id="pg-setting-managed-by-neon",
+    ),
+    pytest.param(
+        "compute:\n  pg_settings: {Work_Mem: 1MB}\n",
+        [
+            "plans/basic.yaml:2:16: compute.pg_settings: 'Work_Mem' is not a Postgres setting "
+            "name (lowercase, e.g. work_mem)"
+        ],
+        id="pg-setting-name",
+    ),
+    pytest.param(
+        "read_replicas:\n  count: 11\n",
+        ["plans/basic.yaml:2:10: read_replicas.count: 11 read replicas; use 0 to 10"],
+        id="too-many-replicas",
+    ),
+    pytest.param(
+        "read_replicas:\n  count: 1\n  min_cu: 4\n  max_cu: 1\n",
+        ["plans/basic.yaml:3:11: read_replicas.min_cu: min_cu 4 (here) is above max_cu 1 (line 4)"],
+        id="replica-range-backwards",
     ),
     pytest.param(
         "compute:\n  max_cu: 3.5\n  suspend_timeout: NEVER\n",

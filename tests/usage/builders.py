@@ -11,15 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 
 from controller.spec.model import (
-    ComputeSettings,
     DesiredFleet,
     FleetSettings,
-    Layer,
-    Limits,
-    PlanCompute,
     PricingPlan,
     ResolvedTenant,
-    TenantState,
 )
 from controller.usage.metrics import METRIC_NAMES
 from controller.usage.readings import DailyUsage, History, ProjectReading, TenantReading
@@ -36,16 +31,17 @@ def june(day: int, hour: int = 0) -> datetime:
     return datetime(2025, 6, day, hour, tzinfo=UTC)
 
 
+def _limit_values(limits: Mapping[str, int | None]) -> dict[str, int]:
+    """Limits by name (None: no cap) as the managed values `limits.<name>` (0: no cap)."""
+    return {f"limits.{name}": cap or 0 for name, cap in limits.items()}
+
+
 def plan(name: str, **limits: int | None) -> PricingPlan:
     return PricingPlan(
         name=name,
         description=f"{name} plan",
         source=f"plans/{name}.yaml",
-        region=None,
-        pg_version=None,
-        limits=Limits(**limits),
-        compute=PlanCompute(),
-        history_retention_seconds=None,
+        values=MappingProxyType(_limit_values(limits)),
     )
 
 
@@ -54,21 +50,9 @@ def plans(*items: PricingPlan) -> Mapping[str, PricingPlan]:
 
 
 def tenant(tenant_id: str, plan_name: str, **limits: int | None) -> ResolvedTenant:
-    return ResolvedTenant(
-        id=tenant_id,
-        plan=plan_name,
-        state=TenantState.ACTIVE,
-        project_id=None,
-        project_name=tenant_id,
-        region="aws-us-east-2",
-        pg_version=17,
-        database="neondb",
-        role="neondb_owner",
-        limits=Limits(**limits),
-        compute=ComputeSettings(min_cu=0.25, max_cu=1, suspend_timeout_seconds=0),
-        history_retention_seconds=86_400,
-        provenance=MappingProxyType({"region": Layer.DEFAULT}),
-    )
+    from tests.reconcile.builders import tenant as resolved
+
+    return resolved(tenant_id, plan=plan_name, values=_limit_values(limits))
 
 
 def reading(

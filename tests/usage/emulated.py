@@ -30,8 +30,8 @@ from controller.cli.connection import Connection
 from controller.neon.client import NeonClient
 from controller.neon.settings import NeonSettings
 from controller.reconcile.changeplan import PlanTarget
+from controller.reconcile.desired import desired_fleet
 from controller.reconcile.executor import ApplyOptions
-from controller.reconcile.from_spec import desired_fleet
 from controller.reconcile.planner import PlanOptions
 from controller.reconcile.run import apply_plan, make_plan
 from controller.spec import load_fleet

@@ -228,10 +228,8 @@ def test_every_metric_is_assessed_in_the_documented_order() -> None:
 def test_what_neon_does_at_a_limit_agrees_with_the_change_plan_warning() -> None:
     usage = ObservedUsage(**{m.quota_key: 10 * GB for m in METRICS})
     for metric in METRICS:
-        change = FieldChange(
-            target=PROJECT_TARGET, field=f"settings.quota.{metric.quota_key}", old=0, new=GB
-        )
+        change = FieldChange(target=PROJECT_TARGET, field=f"limits.{metric.name}", old=0, new=GB)
         (warning,) = lowered_limit_warnings([change], usage)
-        planned = "block writes" if metric.effect == WRITES_BLOCKED else "suspend computes"
+        planned = "blocks writes" if metric.effect == WRITES_BLOCKED else "suspends computes"
         assert planned in warning
         assert metric.effect.split()[0] in warning  # "computes" / "writes"
