@@ -51,6 +51,7 @@ KEPT_OPERATIONS: tuple[tuple[str, str], ...] = (
     ("post", "/projects/{project_id}/branches/{branch_id}/databases"),
     ("get", "/projects/{project_id}/branches/{branch_id}/roles"),
     ("post", "/projects/{project_id}/branches/{branch_id}/roles"),
+    ("get", "/projects/{project_id}/branches/{branch_id}/roles/{role_name}/reveal_password"),
     ("get", "/projects/{project_id}/branches/{branch_id}/endpoints"),
     ("get", "/projects/{project_id}/endpoints"),
     ("post", "/projects/{project_id}/endpoints"),
@@ -63,7 +64,15 @@ KEPT_OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", "/projects/{project_id}/operations"),
     ("get", "/projects/{project_id}/operations/{operation_id}"),
     ("get", "/consumption_history/projects"),
+    ("get", "/consumption_history/v2/projects"),
+    ("get", "/consumption_history/v2/branches"),
     ("get", "/regions"),
+    # What Neon's official clients (neonctl, the API clients) read in their basic flows.
+    ("get", "/projects/shared"),
+    ("get", "/users/me"),
+    ("get", "/users/me/organizations"),
+    ("get", "/organizations/{org_id}"),
+    ("get", "/auth"),
 )
 
 STRIPPED_KEYWORDS = frozenset(

@@ -3,7 +3,8 @@
 Why this exists: a tenant's data lives on its project's default branch, whose annotations are the
 only key/value metadata Neon stores (set at creation, read back as an `annotations` map keyed by
 branch id). Databases and roles are created per branch; Neon's naming rules apply (reserved
-database names, protected role names, 63-byte role names, 500 of each per branch).
+database names, protected role names, 63-byte role names, 500 of each per branch). Clients such
+as neonctl build connection strings from a role's password (`reveal_password`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from controller.emulator.bodies import (
     parse_body,
 )
 from controller.emulator.engine import Session
-from controller.emulator.errors import bad_request, not_found
+from controller.emulator.errors import ApiError, bad_request, not_found
 from controller.emulator.lifecycle import OperationSpec
 from controller.emulator.routing import JSON, ApiRequest, Reply
 from controller.emulator.state import (
@@ -262,6 +263,21 @@ def create_role(session: Session, request: ApiRequest) -> Reply:
     )
     project.roles.append(role)
     return _created(session, project, branch, "role", role_view(role, with_password=True))
+
+
+def reveal_role_password(session: Session, request: ApiRequest) -> Reply:
+    """A role's password; 412 when the project does not store passwords [SPEC]."""
+    project = session.project(request.params["project_id"])
+    branch = find_branch(project, request.params["branch_id"])
+    name = request.params["role_name"]
+    role = next((r for r in project.roles if r.branch_id == branch.id and r.name == name), None)
+    if role is None:
+        raise not_found("role", repr(name[:80]))
+    if not project.store_passwords:
+        raise ApiError(
+            412, f"project {project.id} does not store passwords (store_passwords is false)"
+        )
+    return 200, {"password": role.password}
 
 
 def _uri_endpoint(

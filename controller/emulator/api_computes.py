@@ -1,16 +1,18 @@
 """Computes (Neon "endpoints"): list, get, create, update, delete, start and suspend.
 
 Why this exists: computes are where a tenant's plan becomes real (size, autoscaling range,
-scale-to-zero) and where suspension shows. Every change schedules operations, so a second change
-before they finish gets 423. A compute that is disabled, or whose project reached a quota, is
-suspended and refuses to start, as in Neon.
+scale-to-zero, Postgres settings, read replicas) and where suspension shows. Every change
+schedules operations, so a second change before they finish gets 423. A branch has at most one
+read_write compute and any number of read_only ones. A compute that is disabled, or whose project
+reached a quota, is suspended and refuses to start, as in Neon. New Postgres settings reach a
+running compute through `apply_config` (Neon reconfigures it in place); a new size restarts it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from controller.emulator import ids, rules
+from controller.emulator import ids, rules, rules_settings
 from controller.emulator.bodies import (
     BranchEndpointOptions,
     EndpointCreateBody,
@@ -90,6 +92,9 @@ def apply_fields(endpoint: EndpointRecord, fields: EndpointFields | BranchEndpoi
         rules.check_suspend_timeout("suspend_timeout_seconds", fields.suspend_timeout_seconds)
         endpoint.suspend_timeout_seconds = fields.suspend_timeout_seconds
     if fields.settings is not None:
+        if fields.settings.pg_settings is not None:
+            rules_settings.check_pg_settings("settings.pg_settings", fields.settings.pg_settings)
+        # Each map given (pg_settings...) replaces the compute's: a setting left out is removed.
         endpoint.settings = {**endpoint.settings, **fields.settings.model_dump(exclude_none=True)}
     for name in ("name", "provisioner", "disabled", "passwordless_access"):
         value = getattr(fields, name, None)

@@ -1,16 +1,21 @@
-"""Consumption history (`GET /consumption_history/projects`): usage per project per timeframe.
+"""Consumption history (`GET /consumption_history/projects`): usage per project per timeframe,
+and the query rules it shares with the v2 routes (api_consumption_v2.py).
 
 Why this exists: a partner bills and alerts from this history. Neon keeps hourly data for 168
 hours, daily for 60 days and monthly for a year (older ranges get 406), rounds `from`/`to` down to
 the granularity, groups timeframes by billing period, pages by project id (at most 100 per page)
-and rate-limits these calls on their own budget (about 50/min). The numbers come from the same
-usage record as the project's counters, so the two always agree.
+and rate-limits these calls on their own budget (about 50/min). The legacy route serves legacy
+Scale, Business and Enterprise plans; an account without it gets 403 (`consumption_api`). The
+numbers come from the same usage record as the project's counters, so the two always agree.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import cast
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, cast
 
 from controller.emulator.bodies import check_identifier
 from controller.emulator.engine import Session
@@ -40,8 +45,27 @@ DEFAULT_METRICS = (
     "synthetic_storage_size_bytes",
 )
 OPTIONAL_METRICS = ("data_storage_bytes_hour", "logical_size_bytes", "logical_size_bytes_hour")
-MAX_PROJECT_IDS = 100
+MAX_IDS = 100
 PERIOD_PLAN = "scale"
+# "The consumption history is available starting from March 1, 2024, at 00:00:00 UTC" [SPEC].
+DATA_STARTS = datetime(2024, 3, 1, tzinfo=UTC).timestamp()
+ConsumptionRoute = Literal["legacy", "v2"]
+_DENIED = {
+    "legacy": "this account's plan has no legacy consumption history (legacy Scale, Business "
+    "and Enterprise plans); use /consumption_history/v2/projects",
+    "v2": "consumption history v2 needs a Launch, Scale, Agent, Business or Enterprise plan; "
+    "this account's plan does not include it",
+}
+
+
+def require_access(session: Session, route: ConsumptionRoute, path: str) -> None:
+    """403 (or 404, `consumption_denied_status`) when the account's plan lacks this API."""
+    config = session.emulator.config
+    if config.consumption_api in (route, "both"):
+        return
+    if config.consumption_denied_status == 404:
+        raise ApiError(404, f"no such API endpoint: {path}")
+    raise ApiError(403, _DENIED[route])
 
 
 def _earliest(granularity: Granularity, now: float) -> float:
@@ -52,6 +76,16 @@ def _earliest(granularity: Granularity, now: float) -> float:
     return months_before(now, 12)
 
 
+def parse_granularity(request: ApiRequest) -> Granularity:
+    raw = request.query.text("granularity", required=True)
+    if raw not in GRANULARITIES:
+        raise bad_request(
+            f'invalid request: query parameter "granularity": {raw!r} '
+            "is not one of hourly, daily, monthly"
+        )
+    return cast(Granularity, raw)
+
+
 def _instant(request: ApiRequest, name: str) -> float:
     raw = request.query.text(name, required=True) or ""
     try:
@@ -60,18 +94,22 @@ def _instant(request: ApiRequest, name: str) -> float:
         raise bad_request(f'invalid request: query parameter "{name}": {error}') from None
 
 
-def _project_ids(request: ApiRequest) -> tuple[str, ...] | None:
-    """`project_ids`, repeated or comma-separated (both forms are accepted by Neon)."""
-    values = [part for raw in request.query.texts("project_ids") for part in raw.split(",") if part]
+def id_list(
+    request: ApiRequest, name: str = "project_ids", *, required: bool = False
+) -> tuple[str, ...] | None:
+    """Ids repeated or comma-separated (both forms are accepted by Neon), at most 100."""
+    values = [part for raw in request.query.texts(name) for part in raw.split(",") if part]
     if not values:
+        if required:
+            raise bad_request(f'invalid request: query parameter "{name}": required')
         return None
-    if len(values) > MAX_PROJECT_IDS:
+    if len(values) > MAX_IDS:
         raise bad_request(
-            f'invalid request: query parameter "project_ids": {len(values)} ids, '
-            f"at most {MAX_PROJECT_IDS} allowed"
+            f'invalid request: query parameter "{name}": {len(values)} ids, '
+            f"at most {MAX_IDS} allowed"
         )
     for value in values:
-        check_identifier("project_ids", value, where="query parameter")
+        check_identifier(name, value, where="query parameter")
     return tuple(dict.fromkeys(values))
 
 
@@ -83,11 +121,19 @@ def _metrics(request: ApiRequest) -> tuple[str, ...]:
     return tuple(m for m in OPTIONAL_METRICS if m in requested)
 
 
-def _window(request: ApiRequest, granularity: Granularity, now: float) -> tuple[float, float]:
+def history_window(
+    request: ApiRequest, granularity: Granularity, now: float, *, strict_start: bool = False
+) -> tuple[float, float]:
+    """[from, to) rounded down to the granularity; 406 beyond the retention window, and (v2,
+    `strict_start`) for a `from` before the first data (the legacy route starts there instead)."""
     requested_from, requested_to = _instant(request, "from"), _instant(request, "to")
     if requested_from >= requested_to:
         raise bad_request('invalid request: "from" must be earlier than "to"')
     start, end = floor_to(requested_from, granularity), floor_to(requested_to, granularity)
+    if strict_start and start < DATA_STARTS:
+        raise ApiError(
+            406, f'"from" is before {iso(DATA_STARTS)}, the earliest allowed consumption date'
+        )
     if start < _earliest(granularity, now):
         raise ApiError(
             406,
@@ -122,6 +168,55 @@ def _timeframe(
     return frame
 
 
+Frame = Callable[[float, float], JSON | None]  # a timeframe's entry; None leaves it out
+
+
+@dataclass(frozen=True)
+class History:
+    """What grouping timeframes into billing periods needs to know."""
+
+    owner: str  # the project (or project/branch) the period ids are derived from
+    window: tuple[float, float]
+    granularity: Granularity
+    now: float
+    plan: str = PERIOD_PLAN
+
+
+def history_periods(history: History, created_at: float, frame: Frame) -> list[JSON]:
+    """Timeframes from creation (or the window's start) up to now, grouped by billing period
+    (calendar month); a period whose timeframes are all left out is left out."""
+    first = max(history.window[0], DATA_STARTS, floor_to(created_at, history.granularity))
+    stop = min(history.window[1], history.now)
+    periods: list[JSON] = []
+    period = month_start(first)
+    while period < stop:
+        period_end = next_month_start(period)
+        frames: list[JSON] = []
+        start = max(first, period)
+        while start < min(stop, period_end):
+            following = next_timeframe(start, history.granularity)
+            entry = frame(start, following)
+            if entry is not None:
+                frames.append(entry)
+            start = following
+        if frames:
+            periods.append(_period(history, period, period_end, frames))
+        period = period_end
+    return periods
+
+
+def _period(history: History, start: float, end: float, frames: list[JSON]) -> JSON:
+    entry: JSON = {
+        "period_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{history.owner}/{iso(start)}")),
+        "period_plan": history.plan,
+        "period_start": iso(start),
+        "consumption": frames,
+    }
+    if end <= history.now:
+        entry["period_end"] = iso(end)
+    return entry
+
+
 def project_history(
     project: ProjectRecord,
     window: tuple[float, float],
@@ -130,47 +225,26 @@ def project_history(
     extra: tuple[str, ...] = (),
 ) -> JSON:
     """One project's timeframes in `window`, grouped by billing period (calendar month)."""
-    first = max(window[0], floor_to(project.created_at, granularity))
-    stop = min(window[1], now)
-    periods: list[JSON] = []
-    period = month_start(first)
-    while period < stop:
-        period_end = next_month_start(period)
-        frames: list[JSON] = []
-        frame = max(first, period)
-        while frame < min(stop, period_end):
-            following = next_timeframe(frame, granularity)
-            frames.append(_timeframe(project, frame, following, now, extra))
-            frame = following
-        entry: JSON = {
-            "period_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{project.id}/{iso(period)}")),
-            "period_plan": PERIOD_PLAN,
-            "period_start": iso(period),
-            "consumption": frames,
-        }
-        if period_end <= now:
-            entry["period_end"] = iso(period_end)
-        periods.append(entry)
-        period = period_end
+    history = History(project.id, window, granularity, now)
+
+    def frame(start: float, end: float) -> JSON:
+        return _timeframe(project, start, end, now, extra)
+
+    periods = history_periods(history, project.created_at, frame)
     return {"project_id": project.id, "periods": periods}
 
 
 def consumption_history(session: Session, request: ApiRequest) -> Reply:
-    raw_granularity = request.query.text("granularity", required=True)
-    if raw_granularity not in GRANULARITIES:
-        raise bad_request(
-            f'invalid request: query parameter "granularity": {raw_granularity!r} '
-            "is not one of hourly, daily, monthly"
-        )
-    granularity = cast(Granularity, raw_granularity)
-    window = _window(request, granularity, session.now)
+    require_access(session, "legacy", "/consumption_history/projects")
+    granularity = parse_granularity(request)
+    window = history_window(request, granularity, session.now)
     extra = _metrics(request)
     page = session.page(
         ProjectQuery(
             limit=request.query.integer("limit", 10, 1, 100),
             after=request.query.text("cursor"),
             org_id=request.query.identifier("org_id"),
-            ids=_project_ids(request),
+            ids=id_list(request),
         )
     )
     body: JSON = {

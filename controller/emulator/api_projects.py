@@ -5,13 +5,15 @@ seeds what Neon seeds (the default branch, a database, its owner role, one read_
 connection URIs) and returns 201 with `create_timeline` running and `start_compute` scheduled.
 Deleted projects stay recoverable for 7 days. Settings merge on update: keys left out keep their
 value, and a quota field goes back to unlimited only when set to 0 (Neon's quota semantics).
+Settings follow Neon's rules (rules_settings.py); enabling logical replication, which cannot be
+undone, suspends the project's active computes through `suspend_compute` operations.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from controller.emulator import ids, rules
+from controller.emulator import ids, rules, rules_settings
 from controller.emulator.api_computes import new_endpoint
 from controller.emulator.bodies import (
     DefaultEndpointSettingsBody,
@@ -28,6 +30,7 @@ from controller.emulator.routing import JSON, ApiRequest, Reply
 from controller.emulator.state import (
     BranchRecord,
     DatabaseRecord,
+    OperationRecord,
     ProjectRecord,
     RoleRecord,
 )
@@ -70,9 +73,32 @@ def list_projects(session: Session, request: ApiRequest) -> Reply:
     return 200, body
 
 
+def list_shared_projects(session: Session, request: ApiRequest) -> Reply:
+    """Projects other accounts share with this one: none, the emulator has a single account."""
+    query = request.query
+    query.integer("limit", 10, 1, 400)
+    query.integer("timeout", 30_000, 100, 30_000)
+    query.text("cursor")
+    query.text("search")
+    return 200, {"projects": []}
+
+
+def checked_settings(update: SettingsBody) -> SettingsBody:
+    """The settings of a create or update, checked against Neon's rules; IP entries trimmed."""
+    allowed = update.allowed_ips
+    if allowed is not None and allowed.ips is not None:
+        ips = rules_settings.normalize_allowed_ips(allowed.ips)
+        update = update.model_copy(update={"allowed_ips": allowed.model_copy(update={"ips": ips})})
+    window = update.maintenance_window
+    if window is not None:
+        rules_settings.check_maintenance_window(window.weekdays, window.start_time, window.end_time)
+    return update
+
+
 def merge_settings(current: dict[str, Any], update: SettingsBody) -> dict[str, Any]:
-    """Keys present in the update replace; `quota` and `allowed_ips` merge field by field."""
-    patch = update.model_dump(exclude_none=True)
+    """Keys present in the update replace; `quota` and `allowed_ips` merge field by field (so
+    `allowed_ips.ips` replaces the list, as Neon documents: "you can only replace")."""
+    patch = checked_settings(update).model_dump(exclude_none=True)
     merged = {**current, **patch}
     for nested in ("quota", "allowed_ips"):
         if nested in patch:
@@ -84,6 +110,10 @@ def merge_endpoint_defaults(
     current: dict[str, Any], update: DefaultEndpointSettingsBody
 ) -> dict[str, Any]:
     """New default compute settings, checked against Neon's compute-size rules."""
+    if update.pg_settings is not None:
+        rules_settings.check_pg_settings(
+            "default_endpoint_settings.pg_settings", update.pg_settings
+        )
     merged = {**current, **update.model_dump(exclude_none=True)}
     merged["autoscaling_limit_min_cu"], merged["autoscaling_limit_max_cu"] = rules.resolve_range(
         (current["autoscaling_limit_min_cu"], current["autoscaling_limit_max_cu"]),
@@ -207,13 +237,31 @@ def get_project(session: Session, request: ApiRequest) -> Reply:
     return 200, {"project": project_view(project, session.now, kind="get")}
 
 
+def _enable_logical_replication(session: Session, project: ProjectRecord) -> list[OperationRecord]:
+    """[SPEC] "All active endpoints will be suspended": one `suspend_compute` each."""
+    session.require_unlocked(project)
+    specs = [
+        OperationSpec("suspend_compute", e.branch_id, e.id, effect="endpoint_idle")
+        for e in project.endpoints
+        if e.state == "active"
+    ]
+    return session.schedule(project, specs) if specs else []
+
+
 def update_project(session: Session, request: ApiRequest) -> Reply:
     fields = parse_body(ProjectUpdateBody, request.body).project
     project = session.project(request.params["project_id"])
+    operations: list[OperationRecord] = []
     if fields.name is not None:
         project.name = fields.name
     if fields.settings is not None:
+        enabling = rules_settings.check_logical_replication(
+            bool(project.settings.get("enable_logical_replication")),
+            fields.settings.enable_logical_replication,
+        )
         project.settings = merge_settings(project.settings, fields.settings)
+        if enabling:
+            operations = _enable_logical_replication(session, project)
     if fields.default_endpoint_settings is not None:
         project.default_endpoint_settings = merge_endpoint_defaults(
             project.default_endpoint_settings, fields.default_endpoint_settings
@@ -223,7 +271,10 @@ def update_project(session: Session, request: ApiRequest) -> Reply:
     project.updated_at = session.now
     settle(project, session.now)  # a lowered quota suspends computes at once
     session.save(project)
-    return 200, {"project": project_view(project, session.now, kind="change"), "operations": []}
+    return 200, {
+        "project": project_view(project, session.now, kind="change"),
+        "operations": [operation_view(op, project.id, session.now) for op in operations],
+    }
 
 
 def delete_project(session: Session, request: ApiRequest) -> Reply:

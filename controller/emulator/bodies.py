@@ -15,9 +15,10 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from controller.emulator.errors import DECODE_PREFIX, bad_request
+from controller.emulator.rules_settings import control_character
 
 IDENTIFIER_PATTERN = r"^[a-z0-9-]{1,60}$"
 INT64_MAX = 2**63 - 1  # the contract's `format: int64` (quotas, usage counters)
@@ -27,6 +28,21 @@ SuspendTimeout = Annotated[int, Field(ge=-1, le=604_800)]
 NonNegative = Annotated[int, Field(ge=0, le=INT64_MAX)]
 Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
 Annotations = Annotated[dict[str, str], Field(max_length=50)]
+
+
+def _printable(text: str) -> str:
+    """A name Neon stores and shows: no control characters (a NUL, an escape sequence)."""
+    found = control_character(text)
+    if found is not None:
+        raise ValueError(f"must not contain control characters ({found[1]} at index {found[0]})")
+    return text
+
+
+Printable = AfterValidator(_printable)
+ProjectName = Annotated[str, Field(min_length=1, max_length=256), Printable]
+BranchName = Annotated[str, Field(min_length=1, max_length=256), Printable]
+EndpointName = Annotated[str, Field(min_length=1, max_length=64), Printable]
+PostgresName = Annotated[str, Printable]  # role and database names; rules.py adds Neon's rules
 
 
 class Body(BaseModel):
@@ -78,15 +94,15 @@ class DefaultEndpointSettingsBody(Body):
 
 
 class NewProjectBranchBody(Body):
-    name: Annotated[str, Field(min_length=1, max_length=256)] | None = None
-    role_name: str | None = None
-    database_name: str | None = None
+    name: BranchName | None = None
+    role_name: PostgresName | None = None
+    database_name: PostgresName | None = None
     annotations: Annotations | None = None
 
 
 class ProjectCreateFields(Body):
     settings: SettingsBody | None = None
-    name: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    name: ProjectName | None = None
     branch: NewProjectBranchBody | None = None
     autoscaling_limit_min_cu: ComputeUnit | None = None
     autoscaling_limit_max_cu: ComputeUnit | None = None
@@ -105,7 +121,7 @@ class ProjectCreateBody(Body):
 
 class ProjectUpdateFields(Body):
     settings: SettingsBody | None = None
-    name: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    name: ProjectName | None = None
     default_endpoint_settings: DefaultEndpointSettingsBody | None = None
     history_retention_seconds: Annotated[int, Field(ge=0, le=2_592_000)] | None = None
 
@@ -132,7 +148,7 @@ class EndpointFields(Body):
     disabled: bool | None = None
     passwordless_access: bool | None = None
     suspend_timeout_seconds: SuspendTimeout | None = None
-    name: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    name: EndpointName | None = None
 
 
 class EndpointUpdateFields(EndpointFields):
@@ -164,7 +180,7 @@ class BranchEndpointOptions(Body):
 
 class BranchCreateFields(Body):
     parent_id: Identifier | None = None
-    name: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    name: BranchName | None = None
     protected: bool | None = None
 
 
@@ -175,8 +191,8 @@ class BranchCreateBody(Body):
 
 
 class DatabaseFields(Body):
-    name: str
-    owner_name: str
+    name: PostgresName
+    owner_name: PostgresName
 
 
 class DatabaseCreateBody(Body):
@@ -184,7 +200,7 @@ class DatabaseCreateBody(Body):
 
 
 class RoleFields(Body):
-    name: str
+    name: PostgresName
     no_login: bool | None = None
 
 
@@ -198,7 +214,12 @@ BodyModel = TypeVar("BodyModel", bound=Body)
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
     path = ".".join(str(part) for part in first["loc"]) or "body"
-    reason = "field required" if first["type"] == "missing" else first["msg"]
+    if first["type"] == "missing":
+        reason = "field required"
+    elif first["type"] == "value_error":  # our own rules: the message without pydantic's prefix
+        reason = str(first["ctx"]["error"])
+    else:
+        reason = first["msg"]
     return f"{DECODE_PREFIX} {path} ({reason})"
 
 

@@ -14,12 +14,17 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 
 # Neon's documented limits: 700 requests/min per account, bursts of 40 requests/s per route, and
 # about 50 requests/min shared by the consumption endpoints.
 DEFAULT_RATE_PER_MINUTE = 700
 DEFAULT_BURST_PER_SECOND = 40
 DEFAULT_CONSUMPTION_RATE_PER_MINUTE = 50
+# Which consumption history API the emulated account's plan has: `v2` (usage-based plans),
+# `legacy` (legacy Scale/Business/Enterprise), both, or none (the other answers 403 or 404).
+ConsumptionApi = Literal["v2", "legacy", "both", "none"]
+CONSUMPTION_DENIED_STATUSES = (403, 404)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +39,8 @@ class EmulatorConfig:
       offset added by `POST /_emulator/clock/advance`.
     - `monotonic`: the clock the rate-limit buckets refill on.
     - `sleep`: how injected latency waits (tests pass one that returns at once).
+    - `consumption_api`: which consumption history API the account has (`v2`, `legacy`, `both`,
+      `none`); the others answer `consumption_denied_status` (403: plan without access; 404).
     """
 
     api_key: str | None = None
@@ -46,6 +53,8 @@ class EmulatorConfig:
     clock: Callable[[], float] = field(default=time.time, compare=False)
     monotonic: Callable[[], float] = field(default=time.monotonic, compare=False)
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
+    consumption_api: ConsumptionApi = "both"
+    consumption_denied_status: int = 403
 
     def __post_init__(self) -> None:
         if self.api_key is not None and not self.api_key.strip():
@@ -58,3 +67,13 @@ class EmulatorConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name}: must be an integer >= 0 (0 = no limit), got {value!r}")
+        if self.consumption_api not in get_args(ConsumptionApi):
+            raise ValueError(
+                f"consumption_api: must be one of {', '.join(get_args(ConsumptionApi))}, "
+                f"got {self.consumption_api!r}"
+            )
+        if self.consumption_denied_status not in CONSUMPTION_DENIED_STATUSES:
+            raise ValueError(
+                "consumption_denied_status: must be 403 or 404, "
+                f"got {self.consumption_denied_status!r}"
+            )

@@ -22,7 +22,7 @@ JSON = dict[str, Any]
 Reply = tuple[int, JSON | None]  # status and body (None: no body, as for 204)
 
 _PARAMETER = re.compile(r"\{([a-z_]+)\}")
-_IDENTIFIER_PARAMETERS = frozenset({"project_id", "branch_id", "endpoint_id"})
+_IDENTIFIER_PARAMETERS = frozenset({"project_id", "branch_id", "endpoint_id", "org_id"})
 
 
 @dataclass(frozen=True)

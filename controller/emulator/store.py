@@ -38,9 +38,13 @@ class StateFileError(Exception):
     """The state file cannot be used (unreadable, not ours, or from another schema version)."""
 
 
+_CREATED = "json_extract(doc, '$.created_at')"
+
+
 @dataclass(frozen=True)
 class ProjectQuery:
-    """Which projects a page holds: live or deleted ones, filtered, in id order after `after`."""
+    """Which projects a page holds: live or deleted ones, filtered, in id order after `after`
+    (or, `newest_first`, by creation time, newest first, after the project `after`)."""
 
     limit: int
     after: str | None = None
@@ -48,6 +52,8 @@ class ProjectQuery:
     org_id: str | None = None
     deleted_since: float | None = None  # set: only projects deleted at or after this instant
     ids: tuple[str, ...] | None = None
+    newest_first: bool = False
+    unassigned_in_org: bool = False  # projects created without an org count as in `org_id`
 
 
 class Store:
@@ -119,9 +125,17 @@ class Store:
 
     def page(self, query: ProjectQuery) -> list[ProjectRecord]:
         clauses, params = _where(query)
-        sql = f"SELECT doc FROM projects WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
+        order = f"{_CREATED} DESC, id DESC" if query.newest_first else "id"
+        sql = f"SELECT doc FROM projects WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT ?"
         rows = self._db.execute(sql, (*params, query.limit)).fetchall()
         return [self._decode(row[0]) for row in rows]
+
+    def org_ids(self) -> list[str]:
+        """Every organization a project was ever created in, sorted."""
+        rows = self._db.execute(
+            "SELECT DISTINCT org_id FROM projects WHERE org_id IS NOT NULL ORDER BY org_id"
+        ).fetchall()
+        return [str(row[0]) for row in rows]
 
     def purge_deleted_before(self, instant: float) -> None:
         self._db.execute("DELETE FROM projects WHERE deleted_at < ?", (instant,))
@@ -177,11 +191,15 @@ def _where(query: ProjectQuery) -> tuple[list[str], list[object]]:
     else:
         clauses.append("deleted_at >= ?")
         params.append(query.deleted_since)
-    if query.after is not None:
+    if query.after is not None and query.newest_first:
+        clauses.append(f"({_CREATED}, id) < (SELECT {_CREATED}, id FROM projects WHERE id = ?)")
+        params.append(query.after)
+    elif query.after is not None:
         clauses.append("id > ?")
         params.append(query.after)
     if query.org_id is not None:
-        clauses.append("org_id = ?")
+        in_org = "(org_id = ? OR org_id IS NULL)" if query.unassigned_in_org else "org_id = ?"
+        clauses.append(in_org)
         params.append(query.org_id)
     if query.search:
         pattern = "%" + query.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -3,8 +3,9 @@
 Why this exists: Neon's counters (per billing period), its consumption history (hourly, daily,
 monthly) and its quota enforcement all derive from one record of what happened: when each compute
 was active and at what size, plus usage added through the control API. Deriving every number from
-that record, instead of keeping running totals, keeps the three views consistent with each other
-and lets any window be answered after the fact. Everything here is pure arithmetic.
+that record, instead of keeping running totals, keeps the views consistent with each other (the
+v2 billing metrics of `billing_metrics` included) and lets any window be answered after the fact.
+Everything here is pure arithmetic.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from controller.emulator.state import ActivityInterval, ProjectRecord, UsageEvent
+from controller.emulator.state import ActivityInterval, BranchRecord, ProjectRecord, UsageEvent
 from controller.emulator.timeutil import HOUR, month_start, next_month_start
 
 # Quotas that suspend computes when reached; logical_size_bytes only blocks writes [D-lim].
@@ -177,3 +178,77 @@ def next_quota_crossing(project: ProjectRecord, now: float) -> float | None:
     if earliest is None or earliest >= next_month_start(now):
         return None
     return earliest
+
+
+# --- v2 billing metrics (`/consumption_history/v2/*`) --------------------------------------------
+
+V2_METRICS = (
+    "compute_unit_seconds",
+    "root_branch_bytes_month",
+    "child_branch_bytes_month",
+    "instant_restore_bytes_month",
+    "public_network_transfer_bytes",
+    "private_network_transfer_bytes",
+    "extra_branches_month",
+    "snapshot_storage_bytes_month",
+)
+BRANCH_METRICS = V2_METRICS[:6]  # what `/consumption_history/v2/branches` supports
+INCLUDED_BRANCHES = 25  # branches per project a Scale plan includes [D-plans]; more are extra
+
+
+def _month_seconds(start: float) -> float:
+    return next_month_start(start) - month_start(start)
+
+
+def _restore_byte_seconds(
+    project: ProjectRecord, start: float, end: float, branch_id: str | None
+) -> float:
+    """History kept for instant restore: each write stays for `history_retention_seconds`."""
+    keep = project.history_retention_seconds
+    return sum(
+        e.amount * max(0.0, min(end, e.at + keep) - max(start, e.at))
+        for e in project.events
+        if e.metric == "written_data_bytes" and branch_id in (None, e.branch_id)
+    )
+
+
+def _extra_branch_seconds(project: ProjectRecord, start: float, end: float) -> float:
+    """Seconds x branches beyond the included ones, while each branch existed."""
+    births = sorted(max(b.created_at, start) for b in project.branches if b.created_at < end)
+    return sum(end - born for born in births[INCLUDED_BRANCHES:])
+
+
+def _storage(
+    project: ProjectRecord, branches: list[BranchRecord], start: float, end: float
+) -> float:
+    return sum(storage_integral(project, start, end, b.id) for b in branches)
+
+
+def billing_metrics(
+    project: ProjectRecord,
+    start: float,
+    end: float,
+    *,
+    include_end: bool = False,
+    branch_id: str | None = None,
+) -> dict[str, int]:
+    """Every v2 metric over [start, end), of the project or of one branch (docs/emulator.md
+    gives each derivation). Byte-months divide byte-seconds by the length of the month."""
+    used = usage_between(project, start, end, include_end=include_end, branch_id=branch_id)
+    month = _month_seconds(start)
+    branches = [b for b in project.branches if branch_id in (None, b.id)]
+    roots = [b for b in branches if b.parent_id is None]
+    children = [b for b in branches if b.parent_id is not None]
+    extra = 0.0 if branch_id is not None else _extra_branch_seconds(project, start, end)
+    return {
+        "compute_unit_seconds": used.compute_seconds,
+        "root_branch_bytes_month": round(_storage(project, roots, start, end) / month),
+        "child_branch_bytes_month": round(_storage(project, children, start, end) / month),
+        "instant_restore_bytes_month": round(
+            _restore_byte_seconds(project, start, end, branch_id) / month
+        ),
+        "public_network_transfer_bytes": used.data_transfer_bytes,
+        "private_network_transfer_bytes": 0,  # no private networking is emulated
+        "extra_branches_month": round(extra / month),
+        "snapshot_storage_bytes_month": 0,  # no snapshots are emulated
+    }

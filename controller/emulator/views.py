@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from controller.emulator.lifecycle import operation_status
 from controller.emulator.rules import platform_id, proxy_host
+from controller.emulator.rules_settings import default_maintenance_window
 from controller.emulator.state import (
     BranchRecord,
     DatabaseRecord,
@@ -50,7 +51,13 @@ def compute_units(value: float) -> float | int:
 
 
 def settings_view(project: ProjectRecord) -> JSON:
-    merged: JSON = {**_DEFAULT_SETTINGS, **project.settings}
+    """The project's settings over Neon's defaults; every project reports a maintenance window
+    (one Neon assigned when none was chosen, as real responses show)."""
+    merged: JSON = {
+        **_DEFAULT_SETTINGS,
+        "maintenance_window": default_maintenance_window(project.id),
+        **project.settings,
+    }
     if "allowed_ips" in project.settings:
         merged["allowed_ips"] = {
             **_DEFAULT_SETTINGS["allowed_ips"],

@@ -205,8 +205,8 @@ def test_script_writes_contract_and_provenance(vendor: ModuleType, tmp_path: Pat
     assert "- Upstream package: `@neondatabase/api-client` version `2.7.3` (npm)" in text
     assert "- Upstream file: `public-v2-for-users.gen.yaml`" in text
     assert f"- sha256 of the upstream YAML: `{'ab' * 32}`" in text
-    assert "## Kept operations (26)" in text
-    assert len(re.findall(r"^- `(GET|POST|PATCH|DELETE) /", text, flags=re.MULTILINE)) == 26
+    assert "## Kept operations (34)" in text
+    assert len(re.findall(r"^- `(GET|POST|PATCH|DELETE) /", text, flags=re.MULTILINE)) == 34
     first = provenance.read_bytes()
     assert run_script(vendor, tmp_path)[0] == 0
     assert provenance.read_bytes() == first  # re-running gives identical bytes

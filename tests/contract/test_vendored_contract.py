@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 CONTRACT = REPO / "contract" / "neon-api-v2.json"
 PROVENANCE = REPO / "contract" / "PROVENANCE.md"
 
-# The operations tenantctl uses (the task's list), written out here independently of the script.
+# The operations tenantctl and the official clients' basic flows use, written out here
+# independently of the script.
 EXPECTED_OPERATIONS = {
     ("GET", "/projects"),
     ("POST", "/projects"),
@@ -32,6 +33,7 @@ EXPECTED_OPERATIONS = {
     ("POST", "/projects/{project_id}/branches/{branch_id}/databases"),
     ("GET", "/projects/{project_id}/branches/{branch_id}/roles"),
     ("POST", "/projects/{project_id}/branches/{branch_id}/roles"),
+    ("GET", "/projects/{project_id}/branches/{branch_id}/roles/{role_name}/reveal_password"),
     ("GET", "/projects/{project_id}/branches/{branch_id}/endpoints"),
     ("GET", "/projects/{project_id}/endpoints"),
     ("POST", "/projects/{project_id}/endpoints"),
@@ -44,7 +46,15 @@ EXPECTED_OPERATIONS = {
     ("GET", "/projects/{project_id}/operations"),
     ("GET", "/projects/{project_id}/operations/{operation_id}"),
     ("GET", "/consumption_history/projects"),
+    ("GET", "/consumption_history/v2/projects"),
+    ("GET", "/consumption_history/v2/branches"),
     ("GET", "/regions"),
+    # Reads of Neon's official clients (neonctl, the API clients) in their basic flows.
+    ("GET", "/projects/shared"),
+    ("GET", "/users/me"),
+    ("GET", "/users/me/organizations"),
+    ("GET", "/organizations/{org_id}"),
+    ("GET", "/auth"),
 }
 STRIPPED = {"description", "summary", "example", "examples", "tags", "externalDocs"}
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from controller.emulator.api_account import DEFAULT_ORG_ID
 from controller.emulator.routes import ROUTES
 from tests.emulator.conftest import Neon, NeonFactory
 from tests.support.contract import CONTRACT_PATH
@@ -14,6 +15,7 @@ from tests.support.contract import CONTRACT_PATH
 pytestmark = pytest.mark.anyio
 
 HISTORY = {"granularity": "daily", "from": "2026-03-09T00:00:00Z", "to": "2026-03-11T00:00:00Z"}
+V2 = {**HISTORY, "org_id": DEFAULT_ORG_ID, "metrics": "compute_unit_seconds"}
 
 
 async def exercise_every_route(neon: Neon) -> None:
@@ -31,6 +33,7 @@ async def exercise_every_route(neon: Neon) -> None:
     await api.get(f"{branch}/databases")
     await api.post(f"{branch}/roles", json={"role": {"name": "app"}})
     await api.get(f"{branch}/roles")
+    await api.get(f"{branch}/roles/app/reveal_password")
     await api.post(f"{branch}/databases", json={"database": {"name": "db", "owner_name": "app"}})
     await api.post(f"{project}/branches", json={"branch": {"name": "dev"}})
     await api.get(f"{project}/connection_uri", params={"database_name": "db", "role_name": "app"})
@@ -47,7 +50,17 @@ async def exercise_every_route(neon: Neon) -> None:
     operations = (await api.get(f"{project}/operations")).json()["operations"]
     await api.get(f"{project}/operations/{operations[0]['id']}")
     await api.get("/consumption_history/projects", params=HISTORY)
+    await api.get("/consumption_history/v2/projects", params=V2)
+    await api.get(
+        "/consumption_history/v2/branches",
+        params={**V2, "project_ids": created["project"]["id"]},
+    )
     await api.get("/regions")
+    await api.get("/projects/shared")
+    await api.get("/users/me")
+    await api.get("/users/me/organizations")
+    await api.get(f"/organizations/{DEFAULT_ORG_ID}")
+    await api.get("/auth")
     await api.delete(project)
     await api.post(f"{project}/recover")
 
