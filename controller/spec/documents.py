@@ -122,7 +122,7 @@ class MaintenanceWindowBlock(_FileModel):
 
     @model_validator(mode="after")
     def _length(self) -> MaintenanceWindowBlock:
-        if (problem := neon.check_window_length(self.start, self.end)) is not None:
+        if (problem := neon.check_window(self.start, self.end)) is not None:
             fail(problem)
         return self
 

@@ -170,28 +170,47 @@ IP_ALLOW_MAX_ENTRIES = 1000  # far above real lists; keeps a hostile file from g
 # Read replicas: read-only computes on the default branch [D-comp] ("multiple read replicas").
 READ_REPLICAS_MAX = 10
 
-# Maintenance window [SPEC MaintenanceWindow]: weekdays 1 (Monday) to 7 (Sunday), HH:MM in UTC.
+# Maintenance window [SPEC MaintenanceWindow][D-updates]: weekdays 1 (Monday) to 7 (Sunday);
+# start and end as HH:MM in UTC, at least one hour apart, on one day (an end of 00:00 is midnight).
 WEEKDAYS = range(1, 8)
 MAINTENANCE_MIN_MINUTES = 60
-MAINTENANCE_MAX_MINUTES = 12 * 60
 
-# Postgres settings [SPEC PgSettingsData] are raw name -> text; names as Postgres spells GUCs.
-PG_SETTING_NAME_PATTERN = r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$"
+# Postgres settings [SPEC PgSettingsData][D-compat]: Neon lets users set the parameters of
+# Postgres' `user` context (settable per session, role or database), matched without case;
+# instance-level ones (max_connections, shared_buffers...) are refused. Postgres 14 to 18.
+PG_SETTING_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 PG_SETTING_VALUE_MAX_CHARS = 1024
-# Settings Neon manages itself for every compute: a user value would fight the platform.
-PG_SETTINGS_MANAGED_BY_NEON: tuple[str, ...] = (
-    "archive_command",
-    "archive_mode",
-    "hot_standby",
-    "listen_addresses",
-    "max_connections",
-    "port",
-    "primary_conninfo",
-    "restore_command",
-    "shared_buffers",
-    "shared_preload_libraries",
-    "wal_level",
-)
+_USER_CONTEXT = """
+    application_name array_nulls backend_flush_after backslash_quote bytea_output
+    check_function_bodies client_connection_check_interval client_encoding client_min_messages
+    commit_siblings constraint_exclusion cpu_index_tuple_cost cpu_operator_cost cpu_tuple_cost
+    cursor_tuple_fraction DateStyle default_statistics_target default_table_access_method
+    default_tablespace default_text_search_config default_toast_compression
+    default_transaction_deferrable default_transaction_isolation default_transaction_read_only
+    effective_cache_size effective_io_concurrency enable_async_append enable_bitmapscan
+    enable_gathermerge enable_hashagg enable_hashjoin enable_incremental_sort
+    enable_indexonlyscan enable_indexscan enable_material enable_memoize enable_mergejoin
+    enable_nestloop enable_parallel_append enable_parallel_hash enable_partition_pruning
+    enable_partitionwise_aggregate enable_partitionwise_join enable_seqscan enable_sort
+    enable_tidscan escape_string_warning exit_on_error extra_float_digits from_collapse_limit
+    geqo geqo_effort geqo_generations geqo_pool_size geqo_seed geqo_selection_bias geqo_threshold
+    gin_fuzzy_search_limit gin_pending_list_limit hash_mem_multiplier
+    idle_in_transaction_session_timeout idle_session_timeout IntervalStyle jit jit_above_cost
+    jit_inline_above_cost jit_optimize_above_cost join_collapse_limit lc_monetary lc_numeric
+    lc_time lock_timeout logical_decoding_work_mem maintenance_io_concurrency
+    maintenance_work_mem max_parallel_maintenance_workers max_parallel_workers_per_gather
+    min_parallel_index_scan_size min_parallel_table_scan_size parallel_leader_participation
+    parallel_setup_cost parallel_tuple_cost password_encryption plan_cache_mode
+    quote_all_identifiers random_page_cost row_security search_path seq_page_cost
+    standard_conforming_strings statement_timeout synchronize_seqscans synchronous_commit
+    tcp_keepalives_count tcp_keepalives_idle tcp_keepalives_interval tcp_user_timeout
+    temp_buffers temp_tablespaces TimeZone timezone_abbreviations transform_null_equals
+    vacuum_cost_delay vacuum_cost_limit vacuum_cost_page_dirty vacuum_cost_page_hit
+    vacuum_cost_page_miss vacuum_failsafe_age vacuum_freeze_min_age vacuum_freeze_table_age
+    vacuum_multixact_failsafe_age vacuum_multixact_freeze_min_age
+    vacuum_multixact_freeze_table_age work_mem xmlbinary xmloption
+"""
+USER_CONTEXT_SETTINGS = frozenset(name.lower() for name in _USER_CONTEXT.split())
 
 
 def check_ip_entry(entry: str) -> str | None:
@@ -206,14 +225,7 @@ def check_ip_entry(entry: str) -> str | None:
             if int(first) > int(last):
                 return f"{show_value(entry)} is a range whose first address is after its last"
         elif "/" in entry:
-            try:
-                ipaddress.ip_network(entry, strict=True)
-            except ValueError:
-                network = ipaddress.ip_network(entry, strict=False)
-                return (
-                    f"{show_value(entry)} has host bits set; did you mean "
-                    f"'{network.with_prefixlen}'?"
-                )
+            ipaddress.ip_network(entry, strict=False)  # Neon accepts host bits (203.0.113.5/24)
         else:
             ipaddress.ip_address(entry)
     except ValueError:
@@ -225,11 +237,15 @@ def check_ip_entry(entry: str) -> str | None:
 
 
 def check_pg_setting(name: str, value: str) -> str | None:
-    """A Postgres setting a user may give Neon's computes."""
+    """A Postgres setting Neon lets users give its computes (a `user`-context parameter)."""
     if not re.fullmatch(PG_SETTING_NAME_PATTERN, name) or len(name) > NAME_MAX_BYTES:
-        return f"{show_value(name)} is not a Postgres setting name (lowercase, e.g. work_mem)"
-    if name in PG_SETTINGS_MANAGED_BY_NEON or name.startswith("neon."):
-        return f"{show_value(name)} is managed by Neon for every compute and cannot be set"
+        return f"{show_value(name)} is not a Postgres parameter name (e.g. work_mem)"
+    if name.lower() not in USER_CONTEXT_SETTINGS:
+        return (
+            f"{show_value(name)} cannot be set on Neon: only Postgres parameters of the user "
+            f"context are (work_mem, statement_timeout, search_path...)"
+            f"{did_you_mean(name.lower(), USER_CONTEXT_SETTINGS)}"
+        )
     if any(not ch.isprintable() for ch in value):
         return f"the value of {name} contains control characters"
     if not value or len(value) > PG_SETTING_VALUE_MAX_CHARS:
@@ -245,17 +261,13 @@ def check_clock_time(text: str) -> str | None:
     return None
 
 
-def window_minutes(start: str, end: str) -> int:
-    """Length of a window from `start` to `end` (HH:MM), wrapping past midnight."""
-    to_minutes = [int(t[:2]) * 60 + int(t[3:]) for t in (start, end)]
-    return (to_minutes[1] - to_minutes[0]) % (24 * 60)
-
-
-def check_window_length(start: str, end: str) -> str | None:
-    minutes = window_minutes(start, end)
-    if MAINTENANCE_MIN_MINUTES <= minutes <= MAINTENANCE_MAX_MINUTES:
+def check_window(start: str, end: str) -> str | None:
+    """A window Neon accepts: at least an hour, within one day (an end of 00:00 is midnight)."""
+    first = int(start[:2]) * 60 + int(start[3:])
+    last = int(end[:2]) * 60 + int(end[3:]) or 24 * 60
+    if last - first >= MAINTENANCE_MIN_MINUTES:
         return None
     return (
-        f"a maintenance window from {start} to {end} lasts {minutes // 60}h{minutes % 60:02d}; "
-        f"Neon needs {MAINTENANCE_MIN_MINUTES // 60}h to {MAINTENANCE_MAX_MINUTES // 60}h"
+        f"a maintenance window from {start} to {end} is not one Neon accepts: it must last at "
+        "least one hour and end on the day it starts (an end of 00:00 is midnight)"
     )

@@ -686,12 +686,12 @@ PLAN_CASES = [
         id="overrides-in-a-plan",
     ),
     pytest.param(
-        "network:\n  allowed_ips: [203.0.113.5/24]\n",
+        "network:\n  allowed_ips: [203.0.113.5/33]\n",
         [
-            "plans/basic.yaml:2:16: network.allowed_ips: entry 1: '203.0.113.5/24' has host bits "
-            "set; did you mean '203.0.113.0/24'?"
+            "plans/basic.yaml:2:16: network.allowed_ips: entry 1: '203.0.113.5/33' is not an IP "
+            "address, a CIDR range (203.0.113.0/24) or a range (203.0.113.10-203.0.113.20)"
         ],
-        id="allowed-ip-host-bits",
+        id="allowed-ip-prefix-too-long",
     ),
     pytest.param(
         "network:\n  allowed_ips: [203.0.113.0/24, bogus]\n",
@@ -750,23 +750,25 @@ PLAN_CASES = [
         "maintenance_window:\n  weekdays: [6]\n  start: '01:00'\n  end: '01:30'\n",
         [
             "plans/basic.yaml:2:3: maintenance_window: a maintenance window from 01:00 to 01:30 "
-            "lasts 0h30; Neon needs 1h to 12h"
+            "is not one Neon accepts: it must last at least one hour and end on the day it "
+            "starts (an end of 00:00 is midnight)"
         ],
         id="window-too-short",
     ),
     pytest.param(
         "compute:\n  pg_settings: {max_connections: 500}\n",
         [
-            "plans/basic.yaml:2:16: compute.pg_settings: 'max_connections' is managed by Neon for "
-            "every compute and cannot be set"
+            "plans/basic.yaml:2:16: compute.pg_settings: 'max_connections' cannot be set on Neon: "
+            "only Postgres parameters of the user context are (work_mem, statement_timeout, "
+            "search_path...)"
         ],
         id="pg-setting-managed-by-neon",
     ),
     pytest.param(
-        "compute:\n  pg_settings: {Work_Mem: 1MB}\n",
+        "compute:\n  pg_settings: {work-mem: 1MB}\n",
         [
-            "plans/basic.yaml:2:16: compute.pg_settings: 'Work_Mem' is not a Postgres setting "
-            "name (lowercase, e.g. work_mem)"
+            "plans/basic.yaml:2:16: compute.pg_settings: 'work-mem' is not a Postgres parameter "
+            "name (e.g. work_mem)"
         ],
         id="pg-setting-name",
     ),
