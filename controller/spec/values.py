@@ -240,9 +240,9 @@ class AddressList(Kind):
     def show_change(self, old: Value, new: Value, unit: str | None = None) -> str:
         if old is None or new is None:
             return super().show_change(old, new, unit)
-        diff = _deepdiff(self.canonical(old), self.canonical(new), ignore_order=True)
-        added = sorted(str(v) for v in diff.get("iterable_item_added", {}).values())
-        removed = sorted(str(v) for v in diff.get("iterable_item_removed", {}).values())
+        diff = _deepdiff(set(old), set(new))
+        added = sorted(_set_item(path) for path in diff.get("set_item_added", []))
+        removed = sorted(_set_item(path) for path in diff.get("set_item_removed", []))
         parts = [f"+{a}" for a in added] + [f"-{r}" for r in removed]
         return f"{self.show(old)} -> {self.show(new)} ({', '.join(parts)})"
 
@@ -282,6 +282,11 @@ def _deepdiff(old: Value, new: Value, **options: Any) -> Any:
     from deepdiff import DeepDiff
 
     return DeepDiff(old, new, **options)
+
+
+def _set_item(path: str) -> str:
+    """The item of a deepdiff set path such as `root['203.0.113.0/24']`."""
+    return path.removeprefix("root[").removesuffix("]").strip("'\"")
 
 
 def _key(path: str) -> str:

@@ -43,6 +43,14 @@ def desired_tenants(draw: st.DrawFn, tenant_id: str) -> ResolvedTenant:
         "compute.max_cu": max_cu,
         "compute.suspend_timeout": draw(st.sampled_from([-1, 0, 300, 3600])),
         "history_retention": draw(st.sampled_from([0, 21600, 86400, 604800])),
+        "compute.pg_settings": draw(st.sampled_from([{}, {"work_mem": "64MB"}])),
+        "network.allowed_ips": draw(st.sampled_from([[], ["203.0.113.0/24"]])),
+        "network.block_public_connections": draw(st.booleans()),
+        "logical_replication": draw(st.sampled_from([None, True])),  # never off: a conflict
+        "maintenance_window": draw(
+            st.sampled_from([None, {"weekdays": [7], "start_time": "01:00", "end_time": "02:00"}])
+        ),
+        "read_replicas.count": draw(st.integers(0, 2)),
     }
     return tenant(tenant_id, state=draw(st.sampled_from(list(TenantState))), values=values)
 
