@@ -131,17 +131,9 @@ class EndpointUpdate(Payload):
         return {"endpoint": self.wire()}
 
 
-class EndpointCreate(Payload):
-    """Body of `POST /projects/{id}/endpoints`: a compute on a branch (read_write or read_only)."""
+class EndpointCreate(EndpointUpdate):
+    """Body of `POST /projects/{id}/endpoints`: a compute on a branch (read_write or read_only),
+    with the same settings an update takes."""
 
     branch_id: str = Field(pattern=NEON_ID.pattern)
     type: str = Field(pattern=r"^(read_write|read_only)$")
-    name: str | None = Field(default=None, min_length=1, max_length=64)
-    autoscaling_limit_min_cu: float | None = Field(default=None, ge=0.25)
-    autoscaling_limit_max_cu: float | None = Field(default=None, ge=0.25)
-    suspend_timeout_seconds: int | None = Field(default=None, ge=-1, le=604800)
-    disabled: bool | None = None
-    settings: EndpointSettingsInput | None = None
-
-    def body(self) -> dict[str, Any]:
-        return {"endpoint": self.wire()}

@@ -241,8 +241,8 @@ class AddressList(Kind):
         if old is None or new is None:
             return super().show_change(old, new, unit)
         diff = _deepdiff(set(old), set(new))
-        added = sorted(_set_item(path) for path in diff.get("set_item_added", []))
-        removed = sorted(_set_item(path) for path in diff.get("set_item_removed", []))
+        added = sorted(_key(path) for path in diff.get("set_item_added", []))
+        removed = sorted(_key(path) for path in diff.get("set_item_removed", []))
         parts = [f"+{a}" for a in added] + [f"-{r}" for r in removed]
         return f"{self.show(old)} -> {self.show(new)} ({', '.join(parts)})"
 
@@ -284,13 +284,8 @@ def _deepdiff(old: Value, new: Value, **options: Any) -> Any:
     return DeepDiff(old, new, **options)
 
 
-def _set_item(path: str) -> str:
-    """The item of a deepdiff set path such as `root['203.0.113.0/24']`."""
-    return path.removeprefix("root[").removesuffix("]").strip("'\"")
-
-
 def _key(path: str) -> str:
-    """The top-level key of a deepdiff path such as `root['work_mem']`."""
+    """The key or item of a top-level deepdiff path such as `root['work_mem']`."""
     return path.removeprefix("root[").removesuffix("]").strip("'\"")
 
 
