@@ -7,12 +7,11 @@ Each Action is self-contained: apply executes a saved plan without re-reading th
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 FORMAT_VERSION = 2
 
@@ -88,7 +87,8 @@ class Action(_Frozen):
     it no longer matches); `adopted` says the project is bound by the tenant file's project_id
     rather than by tenantctl's ownership mark. An update carries `wanted` (every managed project
     setting, sent whole) and `replicas` to create on `branch_id`; a delete with `endpoint_id`
-    removes one read replica, not the project. `effects` name what the action does to running
+    removes one read replica, not the project; a delete with `twin_of` removes an untouched
+    twin left by racing applies (see `twins`). `effects` name what the action does to running
     computes (restarts, suspensions), so that reviewers see them.
     """
 
@@ -107,6 +107,7 @@ class Action(_Frozen):
     replicas: tuple[ComputeSpec, ...] = ()
     branch_id: str | None = None
     endpoint_id: str | None = None
+    twin_of: str | None = None
     fingerprint: str | None = None
     adopted: bool = False
 
@@ -207,35 +208,3 @@ class ChangePlan(_Frozen):
         data["summary"]["blocked"] = len(self.blocked())
         data["has_changes"] = self.has_changes
         return data
-
-
-class PlanFileError(ValueError):
-    """A saved plan file that cannot be applied: not JSON, another version, or malformed."""
-
-
-def load_plan_json(text: str, *, source: str) -> ChangePlan:
-    """Parse a saved plan, rejecting other format versions with a clear message."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        where = f"{source}:{error.lineno}:{error.colno}"
-        raise PlanFileError(f"{where}: not JSON: {error.msg}") from None
-    if not isinstance(data, dict):
-        found = type(data).__name__
-        raise PlanFileError(f"{source}: a plan file holds a JSON object, found {found}")
-    version = data.get("format_version")
-    if version != FORMAT_VERSION:
-        raise PlanFileError(
-            f"{source}: plan format_version {version!r} is not supported "
-            f"(this tenantctl reads version {FORMAT_VERSION}); make the plan again"
-        )
-    for derived in ("summary", "has_changes"):
-        data.pop(derived, None)
-    try:
-        return ChangePlan.model_validate(data)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
-            for problem in error.errors(include_url=False)[:5]
-        )
-        raise PlanFileError(f"{source}: not a valid tenantctl plan: {problems}") from None

@@ -41,6 +41,7 @@ class TenantMatch:
     verified: bool = False
     conflict: str | None = None
     pending_marks: tuple[str, ...] = ()
+    twins: tuple[ObservedProject, ...] = ()  # every project carrying this tenant's mark
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,7 @@ def _match(tenant: ResolvedTenant, index: _Index) -> TenantMatch:
         return _match_adopted(tenant, index)
     marked = index.by_mark.get(tenant.id, [])
     if len(marked) > 1:
-        ids = ", ".join(p.project_id for p in marked)
-        reason = f"{len(marked)} projects carry this tenant's ownership mark ({ids})"
-        return TenantMatch(tenant, marked[0], MatchedBy.MARK, conflict=reason)
+        return TenantMatch(tenant, None, MatchedBy.MARK, verified=True, twins=tuple(marked))
     if marked:
         return TenantMatch(tenant, marked[0], MatchedBy.MARK, verified=True)
     return _match_by_name(tenant, index)

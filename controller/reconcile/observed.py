@@ -62,6 +62,7 @@ class ObservedProject:
     project_id: str
     name: str
     values: Mapping[str, Any] = field(default_factory=dict)
+    created_at: str | None = None  # ISO time, to tell twins apart (never compared as a setting)
 
     def fingerprint_fields(self) -> dict[str, object]:
         """The fields a plan depends on; a change to any of them makes a saved plan stale."""
@@ -81,12 +82,15 @@ class ObservedFleet:
     - `marks`: ownership mark per project id, for the projects whose branches were read
       (None = read, and carries no tenantctl mark).
     - `usage`: consumption per project id, where it was read.
+    - `cached_marks`: projects whose mark came from the local cache, not from Neon in this run
+      (it saves reads, but a create is never decided on it).
     """
 
     projects: tuple[ObservedProject, ...]
     endpoints: Mapping[str, tuple[ObservedEndpoint, ...]] = field(default_factory=dict)
     marks: Mapping[str, OwnershipMark | None] = field(default_factory=dict)
     usage: Mapping[str, ObservedUsage] = field(default_factory=dict)
+    cached_marks: frozenset[str] = frozenset()  # marks known only from the local cache
 
 
 def fingerprint(project: ObservedProject | None, endpoints: tuple[ObservedEndpoint, ...]) -> str:

@@ -8,8 +8,10 @@ them and plans again; a plan is only final once nothing is missing.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
+from controller.reconcile import twins
 from controller.reconcile.changeplan import (
     Action,
     ActionKind,
@@ -135,7 +137,9 @@ def _analyse(
             analysis.in_sync.append(match.tenant.id)
     # Before creating, or concluding a project is someone else's, every project that might be
     # this tenant's (renamed, or wrongly bound by project_id) must show its mark.
-    uncertain = any(m.project is None or m.conflict or m.pending_marks for m in in_scope)
+    uncertain = any(
+        (m.project is None and not m.twins) or m.conflict or m.pending_marks for m in in_scope
+    )
     if options.targets is None or uncertain:
         analysis.marks.update(
             m.project.project_id
@@ -145,6 +149,12 @@ def _analyse(
             and m.project.project_id not in observed.marks
         )
     _analyse_unclaimed(matching, observed, desired, options, analysis, read_marks=uncertain)
+    if any(a.kind is ActionKind.CREATE for a in analysis.actions):
+        # The mark cache saves reads but never causes a create: a project it says is not this
+        # tenant's (renamed, perhaps) is read live before one is planned.
+        analysis.marks.update(
+            p.project_id for p in matching.unclaimed if p.project_id in observed.cached_marks
+        )
     return analysis
 
 
@@ -155,6 +165,18 @@ def _tenant_actions(
     if match.pending_marks:
         analysis.marks.update(match.pending_marks)
         return []
+    twin_deletes: list[Action] = []
+    if match.twins:
+        unread = {p.project_id for p in match.twins} - observed.usage.keys()
+        if unread:
+            analysis.usage.update(unread)
+            return []
+        decision = twins.decide(tenant.id, match.twins, observed.usage)
+        if decision.keeper is None:
+            assert decision.conflict is not None
+            return [_conflict(tenant, None, (), decision.conflict, observed)]
+        match = dataclasses.replace(match, project=decision.keeper, twins=())
+        twin_deletes = [_twin_delete(tenant, twin, decision.keeper) for twin in decision.removable]
     if match.conflict is not None:
         return [_conflict(tenant, match.project, (), match.conflict, observed)]
     if match.project is None:
@@ -175,7 +197,21 @@ def _tenant_actions(
     )
     if actions and not match.verified:
         analysis.marks.add(project.project_id)
-    return [_with_usage_warnings(a, observed, analysis) for a in actions]
+    return twin_deletes + [_with_usage_warnings(a, observed, analysis) for a in actions]
+
+
+def _twin_delete(tenant: ResolvedTenant, twin: ObservedProject, keeper: ObservedProject) -> Action:
+    """Delete an untouched twin (see `twins`); apply checks it is still untouched first."""
+    return Action(
+        tenant=tenant.id,
+        kind=ActionKind.DELETE,
+        project_id=twin.project_id,
+        project_name=twin.name,
+        plan=tenant.plan,
+        reason=twins.TWIN_REASON.format(keeper=keeper.project_id),
+        twin_of=keeper.project_id,
+        fingerprint=observed_fingerprint(twin, ()),
+    )
 
 
 def _project_actions(
@@ -402,7 +438,9 @@ def _gate_deletes(actions: list[Action], options: PlanOptions) -> list[Action]:
     """Deletes run only with --allow-delete, and at most --max-deletes of them (by tenant id)."""
     gated, allowed = [], 0
     for action in actions:
-        if action.kind is ActionKind.DELETE and action.endpoint_id is not None:
+        if action.kind is ActionKind.DELETE and action.twin_of is not None:
+            pass  # an untouched twin: its removal repairs a race, it deletes no data
+        elif action.kind is ActionKind.DELETE and action.endpoint_id is not None:
             if not options.allow_delete:
                 blocked = "removing a read replica needs --allow-delete"
                 action = action.model_copy(update={"blocked": blocked})
