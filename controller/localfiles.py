@@ -10,6 +10,7 @@ One module does it for all of them and imports nothing, so every layer can use i
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -20,7 +21,13 @@ PRIVATE = 0o600
 
 
 class LocalFileError(OSError):
-    """A local file that cannot be used: not a regular file, too large, or unreadable."""
+    """A local file that cannot be used: not a regular file, too large, or unreadable.
+
+    `reason` says which, without the path (for logs that name the path already)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.reason = reason
 
 
 def write_atomically(path: Path, text: str, *, mode: int = PRIVATE) -> None:
@@ -54,18 +61,32 @@ def read_regular_file(path: Path, max_bytes: int) -> str:
     except FileNotFoundError:
         raise
     except OSError as error:
-        raise LocalFileError(f"{path}: cannot be opened: {error.strerror or error}") from None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise LocalFileError(f"{path}: not a regular file")
-        data = handle.read(max_bytes + 1)
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink
+            raise LocalFileError(path, f"not a regular file of at most {max_bytes} bytes") from None
+        raise LocalFileError(path, f"unreadable: {error.strerror or error}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise LocalFileError(path, f"not a regular file of at most {max_bytes} bytes")
+        data = _read_at_most(descriptor, max_bytes + 1)
+    finally:
+        os.close(descriptor)
     if len(data) > max_bytes:
-        raise LocalFileError(f"{path}: larger than {max_bytes} bytes")
+        raise LocalFileError(path, f"not a regular file of at most {max_bytes} bytes")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise LocalFileError(f"{path}: not UTF-8 text ({error.reason})") from None
+        raise LocalFileError(path, f"unreadable: not UTF-8 ({error.reason})") from None
+
+
+def _read_at_most(descriptor: int, limit: int) -> bytes:
+    chunks, size = [], 0
+    while size < limit:
+        chunk = os.read(descriptor, min(1 << 20, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def digest(*parts: str, length: int = 16) -> str:

@@ -110,13 +110,11 @@ class UsageCache:
 
     def _load(self) -> dict[str, CacheEntry]:
         try:
-            text = _read_regular_file(self.path)
+            text = read_regular_file(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
             return {}
-        except (OSError, UnicodeDecodeError) as error:
-            return self._ignored(f"unreadable: {type(error).__name__}")
-        if text is None:
-            return self._ignored(f"not a regular file of at most {MAX_FILE_BYTES} bytes")
+        except LocalFileError as error:
+            return self._ignored(error.reason)
         try:
             document = CacheFile.model_validate_json(text)
         except ValidationError as error:
@@ -141,18 +139,6 @@ class UsageCache:
 
     def _not_written(self, error: OSError) -> None:
         _log.warning("usage_cache_not_written", path=str(self.path), error=str(error))
-
-
-def _read_regular_file(path: Path) -> str | None:
-    """The file's text; None for a symlink, a FIFO, a device or an oversized file.
-
-    The fleet directory comes from git, so `.tenantctl/` could hold a symlink to /dev/zero or
-    a FIFO: the cache is opened without following links and without blocking, and must be a
-    regular file no larger than MAX_FILE_BYTES."""
-    try:
-        return read_regular_file(path, MAX_FILE_BYTES)
-    except LocalFileError:
-        return None
 
 
 async def cached_readings(
@@ -187,12 +173,9 @@ def forget_tenants(state_dir: Path, tenant_ids: Iterable[str]) -> None:
 
 
 def _drop_entries(path: Path, tenant_ids: set[str]) -> None:
-    text = _read_regular_file(path)
-    if text is None:
-        return
     try:
-        document = CacheFile.model_validate_json(text)
-    except ValidationError:
+        document = CacheFile.model_validate_json(read_regular_file(path, MAX_FILE_BYTES))
+    except (OSError, ValidationError):
         return
     kept = {tid: entry for tid, entry in document.entries.items() if tid not in tenant_ids}
     if len(kept) == len(document.entries):
