@@ -98,7 +98,7 @@ def render(plan: ChangePlan, fmt: str) -> str:
 
 def exit_code(plan: ChangePlan, *, detailed: bool) -> int:
     """Conflicts are errors; with --detailed-exitcode, pending changes exit 2."""
-    if plan.conflicts:
+    if plan.conflicts or plan.problems:
         return EXIT_ERROR
     if detailed and plan.has_changes:
         return EXIT_CHANGES

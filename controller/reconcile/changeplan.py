@@ -167,6 +167,9 @@ class ChangePlan(_Frozen):
     in_sync: tuple[str, ...] = Field(default=(), description="tenants with nothing to change")
     orphans: tuple[Orphan, ...] = ()
     notes: tuple[Note, ...] = ()
+    problems: tuple[str, ...] = Field(
+        default=(), description="fleet-wide conflicts, each stopping the tenants it names"
+    )
     unmanaged_projects: int = 0
     targeted: tuple[str, ...] | None = None
 
@@ -191,7 +194,7 @@ class ChangePlan(_Frozen):
     def summary(self) -> str:
         """`Plan: 2 to create, 5 to update, 1 to suspend, 0 to resume, 0 to delete, 1 conflict.`"""
         counts = self.counts()
-        conflicts = counts[ActionKind.CONFLICT]
+        conflicts = counts[ActionKind.CONFLICT] + len(self.problems)
         text = (
             f"Plan: {counts[ActionKind.CREATE]} to create, {counts[ActionKind.UPDATE]} to update, "
             f"{counts[ActionKind.SUSPEND]} to suspend, {counts[ActionKind.RESUME]} to resume, "

@@ -42,6 +42,7 @@ class TenantMatch:
     conflict: str | None = None
     pending_marks: tuple[str, ...] = ()
     twins: tuple[ObservedProject, ...] = ()  # every project carrying this tenant's mark
+    other_fleet: str | None = None  # the project is this tenant's in a fleet of another name
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,10 @@ def _match_by_name(tenant: ResolvedTenant, index: _Index) -> TenantMatch:
         )
     else:
         reason = f"project {project.project_id} is marked as {_describe(mark)}"
+        if mark.tenant_id == tenant.id:
+            return TenantMatch(
+                tenant, project, MatchedBy.NAME, conflict=reason, other_fleet=mark.fleet
+            )
     return TenantMatch(tenant, project, MatchedBy.NAME, conflict=reason)
 
 

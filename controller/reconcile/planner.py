@@ -77,6 +77,7 @@ class _Analysis:
 
     actions: list[Action] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    other_fleets: dict[str, list[str]] = field(default_factory=dict)  # fleet -> tenant ids
     in_sync: list[str] = field(default_factory=list)
     orphans: list[Orphan] = field(default_factory=list)
     unmanaged: int = 0
@@ -110,9 +111,15 @@ def plan_changes(
     actions = sorted(
         analysis.actions, key=lambda a: (a.tenant, kinds.index(a.kind), a.project_id or "")
     )
+    renamed = {tid for tenants in analysis.other_fleets.values() for tid in tenants}
+    actions = [a for a in actions if not (a.kind is ActionKind.CONFLICT and a.tenant in renamed)]
     return ChangePlan(
         fleet=desired.fleet,
         actions=tuple(_gate_deletes(actions, options)),
+        problems=tuple(
+            _renamed_fleet(desired.fleet, old, tenants)
+            for old, tenants in sorted(analysis.other_fleets.items())
+        ),
         in_sync=tuple(sorted(analysis.in_sync)),
         orphans=tuple(sorted(analysis.orphans, key=lambda o: o.project_id)),
         notes=tuple(sorted(analysis.notes, key=lambda n: (n.tenant, n.text))),
@@ -177,6 +184,8 @@ def _tenant_actions(
             return [_conflict(tenant, None, (), decision.conflict, observed)]
         match = dataclasses.replace(match, project=decision.keeper, twins=())
         twin_deletes = [_twin_delete(tenant, twin, decision.keeper) for twin in decision.removable]
+    if match.other_fleet is not None:
+        analysis.other_fleets.setdefault(match.other_fleet, []).append(tenant.id)
     if match.conflict is not None:
         return [_conflict(tenant, match.project, (), match.conflict, observed)]
     if match.project is None:
@@ -431,6 +440,18 @@ def _orphan(
             changes=changes,
             fingerprint=observed_fingerprint(project, endpoints),
         )
+    )
+
+
+def _renamed_fleet(fleet: str, old: str, tenants: list[str]) -> str:
+    """One message for every tenant whose project carries its mark under another fleet name."""
+    shown = ", ".join(sorted(tenants)[:10]) + (", ..." if len(tenants) > 10 else "")
+    return (
+        f"the fleet is named {fleet!r} (tenantctl.yaml), but the projects of {len(tenants)} "
+        f"tenant(s) ({shown}) carry ownership marks of fleet {old!r}. Marks are written when a "
+        "project is created and Neon never lets them change, so a renamed fleet cannot claim "
+        f"them: set `fleet: {old}` back in tenantctl.yaml (or bind each project to this fleet "
+        "with `tenantctl adopt TENANT --project-id ID`)"
     )
 
 

@@ -32,6 +32,8 @@ def render_markdown(
     head = _head(plan)
     tail = list(_footer(plan))
     if not plan.actions:
+        if plan.problems:
+            return _join([*head, *tail])
         return _join([*head, "No changes. Live Neon projects match the fleet.", *tail])
     table = list(_summary_table(plan.actions))
     collapsed = len(plan.actions) > collapse_above
@@ -63,6 +65,7 @@ def _head(plan: ChangePlan) -> list[str]:
         "",
         f"**{plan.summary()}**",
         "",
+        *(line for problem in plan.problems for line in (f"> ❗ {markdown(problem)}", "")),
     ]
 
 

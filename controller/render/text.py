@@ -42,6 +42,8 @@ def render_text(plan: ChangePlan, *, color: bool = False) -> str:
         return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if color else text
 
     lines = [_target_line(plan), ""]
+    for problem in plan.problems:
+        lines.extend([paint(ActionKind.CONFLICT, f"! problem: {terminal(problem)}"), ""])
     for action in plan.actions:
         lines.extend(_action_block(action, paint))
         lines.append("")
@@ -58,7 +60,7 @@ def render_text(plan: ChangePlan, *, color: bool = False) -> str:
             f"  {plan.unmanaged_projects} project(s) in the org are not managed by this fleet "
             "and were left untouched"
         )
-    if not plan.actions:
+    if not plan.actions and not plan.problems:
         lines.append("No changes. Live Neon projects match the fleet.")
     lines.append(plan.summary())
     return "\n".join(lines).rstrip("\n") + "\n"
