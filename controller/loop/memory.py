@@ -85,14 +85,15 @@ class Memory:
     def record_tenants(
         self, records: dict[str, TenantRecord], at: datetime, revision: str | None
     ) -> None:
-        """Keep each tenant's newest result; tenants the revision in force dropped are
-        forgotten (an orphaned project is reported by the plan, not here)."""
+        """Keep the newest result of each tenant of the revision in force; tenants it dropped
+        are forgotten (an orphaned project is reported by the plan's `orphans`, not here)."""
         in_force = self.in_force
         kept = set(in_force.fleet.tenants) if in_force and in_force.fleet else set(self.tenants)
-        self.tenants = {t: s for t, s in self.tenants.items() if t in kept}
+        states = {t: s for t, s in self.tenants.items() if t in kept}
         for tenant, record in records.items():
-            self.tenants[tenant] = TenantState(record, at, revision)
-        self.tenants = dict(sorted(self.tenants.items()))
+            if tenant in kept:
+                states[tenant] = TenantState(record, at, revision)
+        self.tenants = dict(sorted(states.items()))
 
     def finish(self, cycle: CycleRecord) -> None:
         self.cycles = cycle.number
