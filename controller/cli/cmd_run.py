@@ -102,7 +102,11 @@ def _durations(parser: argparse.ArgumentParser) -> None:
         ("--usage-every", "15m", "read usage this often (cached as `tenantctl usage` caches)"),
     ):
         parser.add_argument(
-            flag, type=_duration, default=_duration(default), help=f"{what} (default: {default})"
+            flag,
+            type=_duration,
+            default=_duration(default),
+            metavar="DURATION",
+            help=f"{what} (default: {default})",
         )
 
 
@@ -158,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
                 notify_urls=tuple(args.notify_url),
                 listen=listener,
                 once=args.once,
+                read_usage=not args.once,  # crossings are remembered by a running controller
             )
             print(f"tenantctl run: {connection.target.describe()}", file=sys.stderr)
             return asyncio.run(run_controller(config))

@@ -151,6 +151,9 @@ class Reconciler:
             return None
         found.revision = revision.id
         self.memory.fetched_revision = revision.id
+        in_force = self.memory.in_force
+        if in_force is not None and in_force.revision == revision:
+            return in_force  # unchanged since it was loaded: no need to parse it again
         org_id = self.neon.client.settings.org_id
         loaded = await asyncio.to_thread(core.load_revision, revision, org_id=org_id)
         for warning in loaded.warnings:

@@ -32,7 +32,7 @@ from starlette.routing import Route
 from controller.loop.decisions import Readiness
 from controller.loop.metrics import CONTENT_TYPE
 
-SHUTDOWN_SECONDS = 5
+SHUTDOWN_SECONDS = 2
 
 
 @dataclass(frozen=True)

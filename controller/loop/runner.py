@@ -7,8 +7,9 @@ and reads usage when due, and stops cleanly:
 
 - SIGTERM / SIGINT: a cycle that is fetching, planning or reading usage (reads only) is
   cancelled at once; one that is applying starts no new mutation and is given
-  `stop_grace_seconds` for the mutations already sent to finish (their operations are awaited
-  by the client), then cancelled. The process exits 0, well within Kubernetes' default 30 s.
+  `stop_grace_seconds` (20 s) for the mutations already sent to finish (their operations are
+  awaited by the client), then cancelled. The HTTP server gets at most 4 s to close and queued
+  notifications 3 s to go out: the process exits 0 within Kubernetes' default 30 s.
   A kill at any moment is safe: the core never duplicates a project, whatever was cut short.
 - `once`: one cycle (and a usage reading if asked), then the exit code `apply` would give.
 """
@@ -44,7 +45,7 @@ from controller.neon.settings import NeonSettings
 
 _log = get_logger("loop")
 EXIT_OK, EXIT_ERROR = 0, 1
-NOTIFY_DRAIN_SECONDS = 5.0
+NOTIFY_DRAIN_SECONDS = 3.0
 T = TypeVar("T")
 
 
