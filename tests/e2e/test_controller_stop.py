@@ -1,6 +1,7 @@
-"""SIGTERM during a cycle of 50 creates (operations of 1 s): no new mutation starts, those sent
-finish, the process exits 0 within 30 s, and the next start converges with no duplicate. Also:
-the apply lock is held for the controller's life."""
+"""Stopped during a cycle of 50 creates (operations of 1 s): after a SIGKILL the next start
+carries on; on SIGTERM no new mutation starts, those sent finish and the process exits 0 within
+30 s; the next start converges with no duplicate. Also: the apply lock is held for the
+controller's life."""
 
 from __future__ import annotations
 
@@ -32,21 +33,34 @@ def creates_seen(server: EmulatorProcess) -> int:
     return sum(r["count"] for r in rows if r["method"] == "POST" and r["route"] == "/projects")
 
 
-def test_sigterm_during_creates_exits_0_and_the_next_start_converges(
+def test_killed_then_stopped_during_creates_the_next_start_converges_without_duplicates(
     emulator_server_factory: Any, fleet_dir: Path, tmp_path: Path, cli: Any
 ) -> None:
     server: EmulatorProcess = emulator_server_factory(operation_seconds=1.0)
     write_fleet(fleet_dir)
     env = controller_env(server)
-    controller = ControllerProcess(
-        args=["--dir", str(fleet_dir), "--interval", "1s"],
-        cwd=tmp_path,
-        env=env,
-        log_file=tmp_path / "controller.log",
-    )
-    controller.start()
+
+    def start(name: str) -> ControllerProcess:
+        process = ControllerProcess(
+            args=["--dir", str(fleet_dir), "--interval", "1s"],
+            cwd=tmp_path,
+            env=env,
+            log_file=tmp_path / f"{name}.log",
+        )
+        process.start()
+        return process
+
+    # Killed outright (SIGKILL, as a lost node) in the middle of its creates.
+    killed = start("killed")
     try:
         wait_for(lambda: creates_seen(server) >= 3, timeout=30, what="creates to start")
+    finally:
+        killed.kill()
+
+    controller = start("controller")
+    try:
+        before = creates_seen(server)
+        wait_for(lambda: creates_seen(server) >= before + 3, timeout=30, what="more creates")
         # While it runs, the fleet's apply lock is taken: a one-shot apply is refused.
         refused = cli("apply", "--yes", fleet=fleet_dir)
         assert refused.code == 1
