@@ -47,6 +47,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "SIGTERM/SIGINT stop it cleanly (exit 0). See docs/controller.md."
         ),
     )
+    _source_arguments(parser)
+    _durations(parser)
+    add_delete_arguments(parser)
+    _reporting_arguments(parser)
+    parser.add_argument(
+        "--once", action="store_true", help="run one cycle and exit with apply's exit code"
+    )
+    add_emulator_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def _source_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--dir",
@@ -65,8 +77,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PATH",
         help=f"where --git is cloned (default: {STATE_DIR}/{SOURCE_DIR})",
     )
-    _durations(parser)
-    add_delete_arguments(parser)
+
+
+def _reporting_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--listen",
         default=DEFAULT_LISTEN,
@@ -88,11 +101,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PERCENT",
         help="usage at this percentage of a limit is a warning (default: 80)",
     )
-    parser.add_argument(
-        "--once", action="store_true", help="run one cycle and exit with apply's exit code"
-    )
-    add_emulator_argument(parser)
-    parser.set_defaults(run=run)
 
 
 def _durations(parser: argparse.ArgumentParser) -> None:

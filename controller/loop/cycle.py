@@ -64,6 +64,7 @@ class _Outcome:
     applied_revision: str | None = None
     decision: decisions.FullDecision = NOT_PLANNED
     plan: PlanSummary | None = None
+    reconciled: bool = False  # the revision in force was planned and applied without failure
 
 
 class Reconciler:
@@ -134,6 +135,7 @@ class Reconciler:
         found.applied_revision = in_force.revision.id
         records = {r.tenant: r for r in (*core.in_sync_records(planned), *applied.results)}
         self._tenants_done(records, in_force)
+        found.reconciled = applied.ok and not self.apply_stop.is_set()
         if self.apply_stop.is_set():
             found.outcome, found.error = CycleOutcome.INTERRUPTED, "stopped during apply"
         elif not applied.ok and found.outcome is CycleOutcome.SUCCESS:
@@ -187,13 +189,12 @@ class Reconciler:
         self.memory.in_force = loaded
 
     def _decide(self, in_force: LoadedRevision) -> decisions.FullDecision:
-        last = self.memory.last_cycle
         decision = decisions.decide_full(
             now=self.clock(),
             digest=in_force.digest or "",
             applied_digest=self.memory.applied_digest,
             last_full_at=self.memory.last_full_at,
-            last_cycle_ok=last is None or last.outcome is CycleOutcome.SUCCESS,
+            last_cycle_ok=self.memory.last_reconcile_ok,
             full_refresh_every=self.settings.full_refresh_every,
         )
         self.metrics.plan_decided(full=decision.full, reason=decision.reason)
@@ -223,7 +224,8 @@ class Reconciler:
             plan=found.plan,
             error=found.error,
         )
-        if cycle.outcome is CycleOutcome.SUCCESS:
+        self.memory.last_reconcile_ok = found.reconciled
+        if found.reconciled:  # even under an invalid revision: the last good one was applied
             in_force = self.memory.in_force
             self.memory.applied_digest = in_force.digest if in_force else None
             if cycle.full:

@@ -40,7 +40,7 @@ def decide_full(
     digest: str,
     applied_digest: str | None,
     last_full_at: datetime | None,
-    last_cycle_ok: bool,
+    last_cycle_ok: bool,  # the last cycle planned and applied its revision without failure
     full_refresh_every: timedelta,
 ) -> FullDecision:
     """Full on the first cycle, when the desired state differs from the last one applied, after

@@ -69,7 +69,8 @@ class Memory:
     in_force: LoadedRevision | None = None  # the last good revision
     fetched_revision: str | None = None
     applied_digest: str | None = None  # desired-state digest of the last successful apply
-    last_full_at: datetime | None = None
+    last_full_at: datetime | None = None  # start of the last full plan applied successfully
+    last_reconcile_ok: bool = True  # the last cycle planned and applied without failure
     last_cycle: CycleRecord | None = None
     last_success: CycleRecord | None = None
     invalid: InvalidRevision | None = None

@@ -27,7 +27,16 @@ class ControllerMetrics:
     """The controller's metrics on a private registry; `render()` is the /metrics body."""
 
     def __init__(self) -> None:
-        r = self.registry = CollectorRegistry(auto_describe=True)
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._cycle_metrics(self.registry)
+        self._plan_metrics(self.registry)
+        self._neon_and_usage_metrics(self.registry)
+        for outcome in CycleOutcome:
+            self.cycles.labels(outcome=outcome.value)
+        for state in (*TENANT_STATES, "orphaned"):
+            self.tenants.labels(state=state).set(0)
+
+    def _cycle_metrics(self, r: CollectorRegistry) -> None:
         self.cycles = Counter(
             "tenantctl_cycles", "Reconcile cycles, by how they ended.", ["outcome"], registry=r
         )
@@ -47,6 +56,8 @@ class ControllerMetrics:
             "1 when the last fetched revision validates, 0 when it does not (last good applies).",
             registry=r,
         )
+
+    def _plan_metrics(self, r: CollectorRegistry) -> None:
         self.tenants = Gauge(
             "tenantctl_tenants",
             "Tenants of the revision in force, by declared state; `orphaned` counts projects "
@@ -82,6 +93,8 @@ class ControllerMetrics:
             "1 when the last cycle decided on a full plan, 0 for an idle cycle.",
             registry=r,
         )
+
+    def _neon_and_usage_metrics(self, r: CollectorRegistry) -> None:
         self.neon_requests = Counter(
             "tenantctl_neon_requests",
             "HTTP requests to the Neon API, by method, route template and status "
@@ -119,10 +132,6 @@ class ControllerMetrics:
             ["event", "outcome"],
             registry=r,
         )
-        for outcome in CycleOutcome:
-            self.cycles.labels(outcome=outcome.value)
-        for state in (*TENANT_STATES, "orphaned"):
-            self.tenants.labels(state=state).set(0)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -81,13 +81,7 @@ async def run_controller(
     usage = UsageReading(config.neon_settings, config.state_base, clock)
     inner = config.transport or config.network_transport()
     transport = MeteredTransport(usage.wrap(inner), config.neon_settings.host, metrics.neon_request)
-    notifier = Notifier(
-        list(config.notify_urls),
-        clock=clock,
-        on_outcome=lambda event, outcome: metrics.notifications.labels(
-            event=event, outcome=outcome
-        ).inc(),
-    )
+    notifier = _notifier(config, metrics, clock)
     stop = asyncio.Event()
     _install_signal_handlers(stop)
     async with NeonClient(config.neon_settings, transport=transport) as client:
@@ -117,6 +111,15 @@ async def run_controller(
             await notifier.close()
     _log.info("controller_stopped", cycles=memory.cycles)
     return _exit_code(last, once=config.once)
+
+
+def _notifier(
+    config: ControllerConfig, metrics: ControllerMetrics, clock: Callable[[], datetime]
+) -> Notifier:
+    def counted(event: str, outcome: str) -> None:
+        metrics.notifications.labels(event=event, outcome=outcome).inc()
+
+    return Notifier(list(config.notify_urls), clock=clock, on_outcome=counted)
 
 
 def _exit_code(last: CycleRecord | None, *, once: bool) -> int:

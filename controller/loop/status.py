@@ -47,20 +47,9 @@ def status_document(
         "reason": ready.reason,
         "source": context.source,
         "target": context.target,
-        "settings": {
-            "interval_seconds": context.interval.total_seconds(),
-            "full_refresh_every_seconds": context.full_refresh_every.total_seconds(),
-            "usage_every_seconds": context.usage_every.total_seconds(),
-            "allow_delete": context.allow_delete,
-            "max_deletes": context.max_deletes,
-        },
+        "settings": _settings(context),
         "fleet": in_force.fleet_name if in_force else None,
-        "revision": {
-            "fetched": memory.fetched_revision,
-            "valid": memory.invalid is None,
-            "in_force": in_force.revision.id if in_force else None,
-            "last_applied": (memory.last_success.applied_revision if memory.last_success else None),
-        },
+        "revision": _revision(memory),
         "invalid_revision": _invalid(memory),
         "cycles": memory.cycles,
         "running_since": _time(memory.running_since),
@@ -78,6 +67,26 @@ def status_document(
             for tenant, state in memory.tenants.items()
         },
         "usage": _usage(memory),
+    }
+
+
+def _settings(context: StatusContext) -> dict[str, Any]:
+    return {
+        "interval_seconds": context.interval.total_seconds(),
+        "full_refresh_every_seconds": context.full_refresh_every.total_seconds(),
+        "usage_every_seconds": context.usage_every.total_seconds(),
+        "allow_delete": context.allow_delete,
+        "max_deletes": context.max_deletes,
+    }
+
+
+def _revision(memory: Memory) -> dict[str, Any]:
+    in_force, success = memory.in_force, memory.last_success
+    return {
+        "fetched": memory.fetched_revision,
+        "valid": memory.invalid is None,
+        "in_force": in_force.revision.id if in_force else None,
+        "last_applied": success.applied_revision if success else None,
     }
 
 

@@ -65,6 +65,9 @@ def test_killed_then_stopped_during_creates_the_next_start_converges_without_dup
         refused = cli("apply", "--yes", fleet=fleet_dir)
         assert refused.code == 1
         assert "a `tenantctl run` controller holds it" in refused.err
+        second = cli("run", "--once", "--emulator", fleet=fleet_dir)  # and so is a second run
+        assert second.code == 1
+        assert "a `tenantctl run` controller holds it" in second.err
         controller.send(signal.SIGTERM)
         stopped_at = time.monotonic()
         assert controller.wait(timeout=EXIT_WITHIN) == 0
