@@ -42,6 +42,8 @@ from controller.reconcile.requests import (
 )
 
 _log = get_logger("executor")
+# The message of a tenant left unrun because `ApplyOptions.stop` was set (not_started).
+STOPPED_PREFIX = "not run: apply is stopping"
 
 
 class ApplyRefused(Exception):
@@ -60,6 +62,9 @@ class ApplyOptions:
     max_deletes: int = 1
     concurrency: int = 8
     check_staleness: bool = False
+    # Set (by a long-running loop on SIGTERM): no tenant and no further action starts; the
+    # requests already sent, and the operations they wait for, finish.
+    stop: asyncio.Event | None = None
 
 
 class Executor:
@@ -125,14 +130,23 @@ class Executor:
         runnable = [a for a in actions if a.runnable]
         if not runnable:
             raise ApplyRefused(Outcome.BLOCKED, "; ".join(a.blocked or "" for a in actions))
+        self._refuse_if_stopping(0, len(runnable))
         if self._options.check_staleness:
             await self._refuse_if_stale(fleet, runnable)
         project_id = runnable[0].project_id
         if project_id is not None:
             await self._verify_ownership(fleet, runnable[0], project_id)
-        for action in runnable:
+        for done, action in enumerate(runnable):
+            self._refuse_if_stopping(done, len(runnable))
             project_id = await self._run(action, fleet, project_id)
         return project_id
+
+    def _refuse_if_stopping(self, done: int, total: int) -> None:
+        if self._options.stop is not None and self._options.stop.is_set():
+            raise ApplyRefused(
+                Outcome.NOT_STARTED,
+                f"{STOPPED_PREFIX} ({done} of {total} actions done); the next run continues",
+            )
 
     async def _run(self, action: Action, fleet: str, project_id: str | None) -> str | None:
         _log.info(
