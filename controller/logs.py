@@ -114,10 +114,10 @@ class _SecretRegistry:
             start = token.start()
             if start < done:
                 continue
-            secret = self._secret_at(text, start, token.group())
-            if secret is not None:
+            found = self._secret_at(text, start, token.group())
+            if found is not None:
                 parts += [text[done:start], REDACTED]
-                done = start + len(secret)
+                done = start + len(found)
         parts.append(text[done:])
         return "".join(parts)
 
