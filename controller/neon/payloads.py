@@ -8,7 +8,7 @@ Neon and must really reach it to clear a limit.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -98,6 +98,25 @@ class EndpointUpdate(Payload):
     suspend_timeout_seconds: int | None = Field(default=None, ge=-1, le=604800)
     disabled: bool | None = None
     settings: EndpointSettingsInput | None = None
+
+    def body(self) -> dict[str, Any]:
+        return {"endpoint": self.wire()}
+
+
+class EndpointCreate(Payload):
+    """Body of `POST /projects/{id}/endpoints`: a compute on a branch (one read_write per branch).
+
+    The region is the project's (Neon permits no other), so it is not sent.
+    """
+
+    branch_id: str = Field(pattern=NEON_ID.pattern)
+    type: Literal["read_write", "read_only"]
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    autoscaling_limit_min_cu: float | None = Field(default=None, ge=0.25)
+    autoscaling_limit_max_cu: float | None = Field(default=None, ge=0.25)
+    suspend_timeout_seconds: int | None = Field(default=None, ge=-1, le=604800)
+    settings: EndpointSettingsInput | None = None
+    disabled: bool | None = None
 
     def body(self) -> dict[str, Any]:
         return {"endpoint": self.wire()}

@@ -70,7 +70,11 @@ def test_the_key_never_shows_and_is_registered_for_redaction() -> None:
             "setting requests_per_minute must be > 0",
         ),
         ({"NEON_API_KEY": KEY}, {"rate_slowdown_factor": 1.5}, "must be in (0, 1], got 1.5"),
-        ({"NEON_API_KEY": KEY}, {"max_attempts": 0}, "setting max_attempts is out of range: 0"),
+        (
+            {"NEON_API_KEY": KEY},
+            {"max_attempts": 0},
+            "setting max_attempts must be an integer >= 1, got 0",
+        ),
         ({"NEON_API_KEY": KEY}, {"backoff_jitter": 1.0}, "backoff_jitter is out of range"),
         ({"NEON_API_KEY": KEY}, {"retries": 3}, "unknown Neon client setting(s): retries"),
     ],
