@@ -61,7 +61,7 @@ class NeonSettings:
     # HTTP.
     request_timeout_seconds: float = 30.0  # httpx: per read, write and pool wait
     connect_timeout_seconds: float = 10.0
-    max_connections: int = 32
+    max_connections: int = 16  # in flight at once; more wait in the session, not in httpcore
     # Bounds on what an upstream can make the client do (a hostile or broken Neon, or a proxy).
     request_deadline_seconds: float = 120.0  # one exchange, response body included
     max_response_bytes: int = 16 * 2**20  # a body beyond this is refused, never read whole
