@@ -7,6 +7,7 @@ Import what you need from here; the submodules are an implementation detail exce
 from __future__ import annotations
 
 from controller.neon.client import NeonClient
+from controller.neon.deadline import command_deadline
 from controller.neon.errors import (
     BadRequestError,
     CommandDeadlineError,
@@ -45,8 +46,11 @@ from controller.neon.models import (
     Branch,
     BranchAnnotation,
     BranchList,
+    ConsumptionMetricValue,
     ConsumptionPeriod,
+    ConsumptionPeriodV2,
     ConsumptionTimeframe,
+    ConsumptionTimeframeV2,
     CreatedProject,
     Database,
     DefaultEndpointSettings,
@@ -54,6 +58,7 @@ from controller.neon.models import (
     Operation,
     Project,
     ProjectConsumptionHistory,
+    ProjectConsumptionV2,
     ProjectListItem,
     ProjectQuota,
     ProjectSettings,
@@ -62,6 +67,7 @@ from controller.neon.models import (
 from controller.neon.payloads import (
     BranchInput,
     DefaultEndpointSettingsInput,
+    EndpointCreate,
     EndpointSettingsInput,
     EndpointUpdate,
     ProjectCreate,
@@ -80,8 +86,11 @@ __all__ = [
     "BranchInput",
     "BranchList",
     "CommandDeadlineError",
+    "ConsumptionMetricValue",
     "ConsumptionPeriod",
+    "ConsumptionPeriodV2",
     "ConsumptionTimeframe",
+    "ConsumptionTimeframeV2",
     "ConsumptionUnavailableError",
     "CreateOutcomeUnknownError",
     "CreatedProject",
@@ -90,6 +99,7 @@ __all__ = [
     "DefaultEndpointSettingsInput",
     "EndlessListError",
     "Endpoint",
+    "EndpointCreate",
     "EndpointSettingsInput",
     "EndpointUpdate",
     "ForbiddenError",
@@ -116,6 +126,7 @@ __all__ = [
     "PreconditionFailedError",
     "Project",
     "ProjectConsumptionHistory",
+    "ProjectConsumptionV2",
     "ProjectCreate",
     "ProjectListItem",
     "ProjectQuota",
@@ -135,4 +146,5 @@ __all__ = [
     "UnauthorizedError",
     "UnexpectedStatusError",
     "UnprocessableEntityError",
+    "command_deadline",
 ]

@@ -4,6 +4,7 @@ success. Each case runs against a real misbehaving server on a real socket."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from controller.neon import (
+    CommandDeadlineError,
     EndlessListError,
     NeonClient,
     NeonSettings,
@@ -22,6 +24,7 @@ from controller.neon import (
     RequestDeadlineError,
     ResponseTooLargeError,
 )
+from controller.neon.deadline import command_deadline
 from tests.neon.hostile import (
     Behaviour,
     HostileServer,
@@ -112,3 +115,15 @@ async def test_a_project_list_that_never_ends_is_refused_with_bounded_memory() -
     assert "longer than max_list_items (1000)" in str(error)
     assert len(server.requests) == 3  # pages of 400: the third passes 1000 items
     assert peak < 64 * MiB
+
+
+async def test_a_command_over_its_deadline_ends_in_an_error() -> None:
+    settings = NeonSettings(api_key=KEY, command_deadline_seconds=0.2)
+    started = time.monotonic()
+    with pytest.raises(CommandDeadlineError) as caught:
+        async with command_deadline(settings, "plan"):
+            await asyncio.sleep(30)
+    assert time.monotonic() - started < 5
+    assert str(caught.value) == (
+        "plan did not finish within command_deadline_seconds (0.2 s): stopped"
+    )
