@@ -23,7 +23,9 @@ without a new 429.
 One limiter per (host, API key) is shared by every client in the process through a registry keyed
 on a SHA-256 fingerprint, never on the key itself (and on the clock: a client with an injected
 test clock lives in its own time). Clients that share a key but configure different limits share
-the stricter of the two.
+the stricter of the two. With a shared directory (`shared_limiter_dir`), the buckets live in a
+lock-protected file there (controller.neon.sharedstate) and every process on the machine draws
+from them: SharedRateLimiter. `Unpaced` is the limiter of `pace=False`: it never waits.
 """
 
 from __future__ import annotations

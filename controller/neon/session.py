@@ -1,10 +1,13 @@
 """One logical API call to Neon: rate limit, request id, send, map errors, retry per policy.
 
-This is the only place that touches httpx. Each attempt waits for its slot from the shared rate
-limiter, carries a fresh `X-Request-ID`, and ends as a Reply (2xx) or a NeonAPIError from the
-tree in controller.neon.errors. The retry policy (controller.neon.policy) then decides: retry
-after a jittered exponential backoff (or Neon's Retry-After), fail, or, for a mutation whose
-response was lost, raise OutcomeUnknownError without ever re-sending it.
+This is the only place that touches httpx. Each attempt waits for its slot from the rate limiter
+(or none: `pace=False`), carries a fresh `X-Request-ID`, and ends as a Reply (2xx) or a
+NeonAPIError from the tree in controller.neon.errors. Every exchange is bounded: at most
+`max_connections` in flight, the body read streamed up to `max_response_bytes`, and the whole
+exchange, body included, within `request_deadline_seconds`. The retry policy
+(controller.neon.policy) then decides: retry after a jittered exponential backoff (or Neon's
+Retry-After), fail, or, for a mutation whose outcome is unknown, raise OutcomeUnknownError
+without ever re-sending it.
 
 Log events (structlog, fixed names, secrets scrubbed by controller.logs):
 - `neon_request` (debug): one per attempt: method, route, path, status, request_id, attempt,
@@ -16,7 +19,8 @@ Log events (structlog, fixed names, secrets scrubbed by controller.logs):
 - `neon_request_failed`: the call failed for good: route, path, error, status, request_id,
   attempts. Info for a permanent error (the caller may expect it, e.g. a 404), warning when
   temporary failures used up the attempt budget.
-- `neon_outcome_unknown` (error): a mutation's response was lost: route, path, error.
+- `neon_outcome_unknown` (error): a mutation may or may not have been applied: route, path,
+  error, status, response_lost.
 """
 
 from __future__ import annotations
