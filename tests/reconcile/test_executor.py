@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+
 from controller.neon.client import NeonClient
 from controller.neon.payloads import ProjectCreate
 from controller.neon.settings import NeonSettings
 from controller.reconcile.apply_report import Outcome
 from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, FieldChange
 from controller.reconcile.executor import ApplyOptions
+from controller.reconcile.planner import PlanOptions, plan_changes
 from controller.reconcile.run import apply_plan
+from tests.reconcile.builders import fleet, observed, tenant
 from tests.support.fixtures_contract import TransportWrapper
 from tests.support.fixtures_emulator import InProcessEmulator
 
@@ -101,7 +105,7 @@ def test_one_tenants_failure_never_stops_the_others(
     emulator_app: InProcessEmulator, contract_transport: TransportWrapper
 ) -> None:
     from controller.reconcile.requests import create_request
-    from tests.reconcile.builders import create_spec, tenant
+    from tests.reconcile.builders import create_spec
 
     async def run() -> dict[str, tuple[Outcome, str]]:
         transport = contract_transport(emulator_app.transport())
@@ -125,3 +129,50 @@ def test_one_tenants_failure_never_stops_the_others(
     assert "404" in results["a-broken"][1]
     assert results["b-fine"] == (Outcome.APPLIED, "")
     assert results["c-fine"] == (Outcome.APPLIED, "")
+
+
+class CreateAnswers(httpx.AsyncBaseTransport):
+    """Neon as a transport: a create answered with a 500 (Neon's own message), or lost."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, *, lose: bool) -> None:
+        self._inner, self._lose = inner, lose
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/projects"):
+            if self._lose:
+                raise httpx.ReadError("connection reset after the request was sent")
+            body = {
+                "code": "",
+                "message": "internal error: storage is resting",
+                "request_id": "r-9",
+            }
+            return httpx.Response(500, json=body)
+        return await self._inner.handle_async_request(request)
+
+
+def _create_action() -> Action:
+    from tests.reconcile.builders import tenant
+
+    (action,) = plan_changes(fleet(tenant("acme")), observed(), PlanOptions()).actions
+    return action
+
+
+def test_a_failed_create_says_what_neon_answered_or_that_the_answer_was_lost(
+    emulator_app: InProcessEmulator,
+) -> None:
+    async def run(lose: bool) -> str:
+        transport = CreateAnswers(emulator_app.transport(), lose=lose)
+        async with NeonClient(settings_for(emulator_app), transport=transport) as client:
+            plan = ChangePlan(fleet="default", actions=(_create_action(),))
+            (result,) = (await apply_plan(client, plan, ApplyOptions())).results
+            assert result.outcome is Outcome.FAILED
+            return result.message
+
+    answered = asyncio.run(run(lose=False))
+    assert answered.startswith(
+        "Neon answered the create with 500: internal error: storage is resting; no project "
+        "carrying this tenant's mark exists"
+    )
+    assert "lost" not in answered
+    lost = asyncio.run(run(lose=True))
+    assert lost.startswith("the create was sent but its answer was lost; no project carrying")
