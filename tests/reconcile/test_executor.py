@@ -151,8 +151,6 @@ class CreateAnswers(httpx.AsyncBaseTransport):
 
 
 def _create_action() -> Action:
-    from tests.reconcile.builders import tenant
-
     (action,) = plan_changes(fleet(tenant("acme")), observed(), PlanOptions()).actions
     return action
 
