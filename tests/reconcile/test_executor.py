@@ -14,7 +14,7 @@ from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, Fiel
 from controller.reconcile.executor import ApplyOptions
 from controller.reconcile.planner import PlanOptions, plan_changes
 from controller.reconcile.run import apply_plan
-from tests.reconcile.builders import fleet, observed, tenant
+from tests.reconcile.builders import create_spec, fleet, observed, tenant
 from tests.support.fixtures_contract import TransportWrapper
 from tests.support.fixtures_emulator import InProcessEmulator
 
@@ -105,7 +105,6 @@ def test_one_tenants_failure_never_stops_the_others(
     emulator_app: InProcessEmulator, contract_transport: TransportWrapper
 ) -> None:
     from controller.reconcile.requests import create_request
-    from tests.reconcile.builders import create_spec
 
     async def run() -> dict[str, tuple[Outcome, str]]:
         transport = contract_transport(emulator_app.transport())
