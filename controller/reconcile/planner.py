@@ -30,7 +30,14 @@ from controller.reconcile.diff import (
     tenant_changes,
     wanted_project_values,
 )
-from controller.reconcile.matching import MatchedBy, Matching, TenantMatch, match_fleet
+from controller.reconcile.matching import (
+    MatchedBy,
+    Matching,
+    TenantMatch,
+    adopted_by_ledger,
+    match_fleet,
+    with_adoption_ledger,
+)
 from controller.reconcile.observed import ObservedEndpoint, ObservedFleet, ObservedProject
 from controller.reconcile.observed import fingerprint as observed_fingerprint
 from controller.reconcile.ownership import mark_annotations
@@ -122,6 +129,7 @@ def plan_changes(
 def _analyse(
     desired: DesiredFleetState, observed: ObservedFleet, options: PlanOptions
 ) -> _Analysis:
+    observed = with_adoption_ledger(desired, observed)  # adopted.yaml stands in for marks
     matching = match_fleet(desired, observed)
     analysis = _Analysis()
     for project in observed.projects:
@@ -378,7 +386,13 @@ def _orphan(
     changes = tuple(c for e in endpoints if (c := disabled_change(e, True)) is not None)
     if not changes:
         return
-    if tenant is None:
+    adopted = adopted_by_ledger(desired, project.project_id, tenant_id)
+    if tenant is None and adopted:
+        reason = (
+            "orphaned: its tenant file is gone (adopted, recorded in adopted.yaml); suspended "
+            "and kept, never deleted; delete its line in adopted.yaml to release it"
+        )
+    elif tenant is None:
         reason = "orphaned: its tenant file is gone; suspended and kept, never deleted"
     else:
         reason = (
@@ -394,6 +408,7 @@ def _orphan(
             reason=reason,
             changes=changes,
             fingerprint=observed_fingerprint(project, endpoints),
+            adopted=adopted,
         )
     )
 
