@@ -51,6 +51,18 @@ class ObservedUsage:
 
 
 @dataclass(frozen=True)
+class ObservedOperation:
+    """One of a project's recent operations (read only for projects that look unhealthy)."""
+
+    operation_id: str
+    action: str
+    status: str
+    branch_id: str | None = None
+    endpoint_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class ObservedProject:
     """A live project from the project list.
 
@@ -62,6 +74,9 @@ class ObservedProject:
     project_id: str
     name: str
     values: Mapping[str, Any] = field(default_factory=dict)
+    # Active time this billing period as the project list reports it (None: not reported);
+    # health uses it to suspect a quota suspension without reading the project's counters.
+    active_time_seconds: int | None = None
 
     def fingerprint_fields(self) -> dict[str, object]:
         """The fields a plan depends on; a change to any of them makes a saved plan stale."""
@@ -81,12 +96,15 @@ class ObservedFleet:
     - `marks`: ownership mark per project id, for the projects whose branches were read
       (None = read, and carries no tenantctl mark).
     - `usage`: consumption per project id, where it was read.
+    - `operations`: recent operations per project id, read only for projects whose computes
+      look unhealthy (see controller.reconcile.health).
     """
 
     projects: tuple[ObservedProject, ...]
     endpoints: Mapping[str, tuple[ObservedEndpoint, ...]] = field(default_factory=dict)
     marks: Mapping[str, OwnershipMark | None] = field(default_factory=dict)
     usage: Mapping[str, ObservedUsage] = field(default_factory=dict)
+    operations: Mapping[str, tuple[ObservedOperation, ...]] = field(default_factory=dict)
 
 
 def fingerprint(project: ObservedProject | None, endpoints: tuple[ObservedEndpoint, ...]) -> str:

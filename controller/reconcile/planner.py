@@ -2,7 +2,8 @@
 
 No I/O, no clock, no logging. Observation is incremental: `missing_observations` says which
 further reads the plan depends on (computes of matched projects, ownership marks of projects
-about to be changed or not yet claimed, usage of projects whose limits go down). The shell reads
+about to be changed or not yet claimed, usage of projects whose limits go down, and the recent
+operations and usage of projects that look unhealthy: controller.reconcile.health). The shell reads
 them and plans again; a plan is only final once nothing is missing.
 """
 
@@ -16,6 +17,7 @@ from controller.reconcile.changeplan import (
     ChangePlan,
     CreateSpec,
     FieldChange,
+    HealthIssue,
     Note,
     Orphan,
 )
@@ -30,6 +32,7 @@ from controller.reconcile.diff import (
     tenant_changes,
     wanted_project_values,
 )
+from controller.reconcile.health import check_health
 from controller.reconcile.matching import (
     MatchedBy,
     Matching,
@@ -71,9 +74,10 @@ class MissingObservations:
     endpoints: frozenset[str] = frozenset()
     marks: frozenset[str] = frozenset()
     usage: frozenset[str] = frozenset()
+    operations: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.endpoints or self.marks or self.usage)
+        return bool(self.endpoints or self.marks or self.usage or self.operations)
 
 
 @dataclass
@@ -88,10 +92,12 @@ class _Analysis:
     endpoints: set[str] = field(default_factory=set)
     marks: set[str] = field(default_factory=set)
     usage: set[str] = field(default_factory=set)
+    operations: set[str] = field(default_factory=set)
+    health: list[HealthIssue] = field(default_factory=list)
     names: dict[str, list[str]] = field(default_factory=dict)
 
     def missing(self) -> int:
-        return len(self.endpoints) + len(self.marks) + len(self.usage)
+        return len(self.endpoints) + len(self.marks) + len(self.usage) + len(self.operations)
 
 
 def missing_observations(
@@ -103,6 +109,7 @@ def missing_observations(
         endpoints=frozenset(analysis.endpoints),
         marks=frozenset(analysis.marks),
         usage=frozenset(analysis.usage),
+        operations=frozenset(analysis.operations),
     )
 
 
@@ -123,6 +130,7 @@ def plan_changes(
         notes=tuple(sorted(analysis.notes, key=lambda n: (n.tenant, n.text))),
         unmanaged_projects=analysis.unmanaged,
         targeted=tuple(sorted(options.targets)) if options.targets is not None else None,
+        health=tuple(sorted(analysis.health, key=lambda h: (h.tenant, h.project_id, h.problem))),
     )
 
 
@@ -136,10 +144,10 @@ def _analyse(
         analysis.names.setdefault(project.name, []).append(project.project_id)
     in_scope = [m for tid, m in matching.tenants.items() if options.in_scope(tid)]
     for match in in_scope:
-        before = analysis.missing()
+        before = (analysis.missing(), len(analysis.health))
         actions = _tenant_actions(match, observed, desired, analysis)
         analysis.actions.extend(actions)
-        if not actions and analysis.missing() == before:
+        if not actions and (analysis.missing(), len(analysis.health)) == before:
             analysis.in_sync.append(match.tenant.id)
     # Before creating, or concluding a project is someone else's, every project that might be
     # this tenant's (renamed, or wrongly bound by project_id) must show its mark.
@@ -173,6 +181,8 @@ def _tenant_actions(
         analysis.endpoints.add(project.project_id)
         return []
     actions = _project_actions(match, project, endpoints, analysis)
+    if not any(a.kind is ActionKind.CONFLICT for a in actions):
+        actions = _health(match, project, endpoints, observed, analysis) + actions
     analysis.notes.extend(
         Note(
             tenant=tenant.id,
@@ -184,6 +194,28 @@ def _tenant_actions(
     if actions and not match.verified:
         analysis.marks.add(project.project_id)
     return [_with_usage_warnings(a, observed, analysis) for a in actions]
+
+
+def _health(
+    match: TenantMatch,
+    project: ObservedProject,
+    endpoints: tuple[ObservedEndpoint, ...],
+    observed: ObservedFleet,
+    analysis: _Analysis,
+) -> list[Action]:
+    """The hook into controller.reconcile.health: its reads, its issues, its repair action."""
+    if match.tenant.state is TenantState.DELETED:
+        return []
+    created = match.matched_by is MatchedBy.MARK
+    check = check_health(match.tenant, project, endpoints, observed, created_by_tenantctl=created)
+    if check.needs_operations:
+        analysis.operations.add(project.project_id)
+    if check.needs_usage:
+        analysis.usage.add(project.project_id)
+    analysis.health.extend(check.issues)
+    if check.repair is None:
+        return []
+    return [_action(check.repair, match.tenant, project, endpoints, adopted=False)]
 
 
 def _project_actions(
