@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Literal, TypeVar
 
 import httpx
+from pydantic import Field
 
 from controller.logs import register_secret
 from controller.neon import routes
@@ -278,6 +279,41 @@ class NeonClient:
             await self._mutate(routes.SUSPEND_ENDPOINT, ids, EndpointOperationsEnvelope)
         ).endpoint
 
+    # -- connection details -----------------------------------------------------------------
+
+    async def connection_uri(
+        self,
+        project_id: str,
+        *,
+        database_name: str,
+        role_name: str,
+        pooled: bool = False,
+        branch_id: str | None = None,
+        endpoint_id: str | None = None,
+    ) -> str:
+        """The connection URI of a role on a database (default branch and its read-write compute
+        unless `branch_id`/`endpoint_id` say otherwise; `pooled` for the pooler host).
+
+        The URI holds the role's password: it is registered with the redactor before it is
+        returned, and never logged, cached or put in an error or a repr by the client. Call it
+        only on a user's explicit request: planning never needs it.
+        """
+        for name, value in (("database_name", database_name), ("role_name", role_name)):
+            if not isinstance(value, str) or not value or not value.isprintable():
+                raise NeonUsageError(f"connection_uri: {name} must be a non-empty name")
+        params = [("database_name", database_name), ("role_name", role_name)]
+        if pooled:
+            params.append(("pooled", "true"))
+        for key, chosen in (("branch_id", branch_id), ("endpoint_id", endpoint_id)):
+            if chosen is not None:
+                if not routes.NEON_ID.fullmatch(chosen):
+                    raise NeonUsageError(f"connection_uri: {key} {chosen!r} is not a Neon id")
+                params.append((key, chosen))
+        ids = {"project_id": project_id}
+        uri = (await self._get(routes.CONNECTION_URI, ids, _ConnectionUri, params)).uri
+        register_secret(uri)
+        return uri
+
     # -- operations -------------------------------------------------------------------------
 
     async def get_operation(self, project_id: str, operation_id: str) -> Operation:
@@ -383,6 +419,12 @@ class NeonClient:
             envelope = reply.parse(model)
             done = await self._waiter.wait(envelope.operations, origin=_origin(reply))
         return envelope.model_copy(update={"operations": done})
+
+
+class _ConnectionUri(NeonModel):
+    """`{"uri": ...}`: the answer of GET /projects/{id}/connection_uri; kept out of reprs."""
+
+    uri: str = Field(repr=False)
 
 
 HTTP_NO_CONTENT = 204
