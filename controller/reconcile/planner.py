@@ -206,7 +206,8 @@ def _health(
     """The hook into controller.reconcile.health: its reads, its issues, its repair action."""
     if match.tenant.state is TenantState.DELETED:
         return []
-    created = match.matched_by is MatchedBy.MARK
+    # Found by name, its mark unread: a repair makes it an action, so the mark is read next.
+    created = match.matched_by in (MatchedBy.MARK, MatchedBy.NAME)
     check = check_health(match.tenant, project, endpoints, observed, created_by_tenantctl=created)
     if check.needs_operations:
         analysis.operations.add(project.project_id)
