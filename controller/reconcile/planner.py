@@ -420,18 +420,7 @@ def _orphan(
     if not changes:
         return
     adopted = adopted_by_ledger(desired, project.project_id, tenant_id)
-    if tenant is None and adopted:
-        reason = (
-            "orphaned: its tenant file is gone (adopted, recorded in adopted.yaml); suspended "
-            "and kept, never deleted; delete its line in adopted.yaml to release it"
-        )
-    elif tenant is None:
-        reason = "orphaned: its tenant file is gone; suspended and kept, never deleted"
-    else:
-        reason = (
-            f"superseded: tenant {tenant_id!r} is bound to project {tenant.project_id} by "
-            "project_id; this project, created for it, is suspended and kept, never deleted"
-        )
+    reason = _orphan_reason(tenant_id, tenant, adopted=adopted)
     analysis.actions.append(
         Action(
             tenant=tenant_id,
@@ -443,6 +432,20 @@ def _orphan(
             fingerprint=observed_fingerprint(project, endpoints),
             adopted=adopted,
         )
+    )
+
+
+def _orphan_reason(tenant_id: str, tenant: ResolvedTenant | None, *, adopted: bool) -> str:
+    if tenant is None and adopted:
+        return (
+            "orphaned: its tenant file is gone (adopted, recorded in adopted.yaml); suspended "
+            "and kept, never deleted; delete its line in adopted.yaml to release it"
+        )
+    if tenant is None:
+        return "orphaned: its tenant file is gone; suspended and kept, never deleted"
+    return (
+        f"superseded: tenant {tenant_id!r} is bound to project {tenant.project_id} by "
+        "project_id; this project, created for it, is suspended and kept, never deleted"
     )
 
 

@@ -376,6 +376,13 @@ def _check_ledger(
         else:
             continue
         out.error(LEDGER_FILE, entry.position, message)
+    _warn_unrecorded(ledger, bindings, out)
+
+
+def _warn_unrecorded(
+    ledger: dict[str, LedgerEntry], bindings: dict[str, _Binding], out: _Collector
+) -> None:
+    """A `project_id` the ledger does not record would be forgotten with its file."""
     if out.errors:
         return  # the warning is about what a valid fleet would forget later
     for tenant_id, binding in bindings.items():
