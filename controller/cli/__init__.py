@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from controller import __version__
 from controller.cli.common import EXIT_ERROR, EXIT_OK, CommandError
+from controller.untrusted import terminal
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = run(args)
         sys.stdout.flush()
     except CommandError as error:
-        print(f"tenantctl: error: {error}", file=sys.stderr)
+        print(f"tenantctl: error: {terminal(error)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("tenantctl: interrupted", file=sys.stderr)

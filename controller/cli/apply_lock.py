@@ -1,4 +1,4 @@
-"""One apply at a time per fleet directory.
+"""One apply at a time per fleet directory (`tenantctl run` holds it for its whole life).
 
 Neon offers nothing to lock on, and two applies racing can both create a tenant's project (the
 next plan then reports two projects carrying one tenant's mark). A lock file under `.tenantctl/`
@@ -35,8 +35,8 @@ def apply_lock(state_dir: Path | None) -> Iterator[None]:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise CommandError(
-                f"another tenantctl apply is running on this fleet ({state_dir / LOCK_NAME}); "
-                "wait for it to finish, then run apply again"
+                f"another tenantctl apply is running on this fleet ({state_dir / LOCK_NAME}), "
+                "or a `tenantctl run` controller holds it; wait for it to finish, then try again"
             ) from None
         yield
     finally:

@@ -3,8 +3,10 @@
 Partners try a fleet against it without touching their Neon account, and tests and demos point
 the controller at it. It serves `http://HOST:PORT/api/v2` until SIGINT/SIGTERM, prints
 `emulator_listening host=... port=... base_url=...` once it accepts connections (with `--port 0`,
-the port it picked) and keeps its state in `--state FILE` across restarts. This module is the only
-place that knows both the CLI and the emulator; the emulator itself imports nothing from tenantctl.
+the port it picked) and keeps its state in `--state FILE` across restarts. Without `--api-key`
+anyone who reaches it may use it, control API included, so it then listens on localhost only
+unless `--allow-unauthenticated` is given. This module is the only place that knows both the CLI
+and the emulator; the emulator itself imports nothing from tenantctl.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from controller.emulator import EmulatorConfig, StateFileError, serve
 from controller.emulator.config import (
     DEFAULT_BURST_PER_SECOND,
     DEFAULT_CONSUMPTION_RATE_PER_MINUTE,
+    DEFAULT_IDLE_TIMEOUT_SECONDS,
+    DEFAULT_MAX_BODY_BYTES,
     DEFAULT_RATE_PER_MINUTE,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
 )
 from controller.logs import register_secret
 
@@ -54,6 +59,26 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too small: must be at least 1")
+    return value
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number > 0")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `emulator` command."""
     parser = subparsers.add_parser(
@@ -76,12 +101,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="SQLite file that keeps the state across restarts (default: in memory)",
     )
     _add_behaviour_arguments(parser)
+    _add_network_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def _add_behaviour_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--api-key", metavar="KEY", help="the only bearer key accepted (default: any key)"
+        "--api-key",
+        metavar="KEY",
+        help="the only bearer key accepted, by the Neon API and the control API "
+        "(default: any key, and no key for the control API; localhost only)",
     )
     parser.add_argument(
         "--operation-seconds",
@@ -112,6 +141,42 @@ def _add_behaviour_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def _add_network_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--control-key",
+        metavar="KEY",
+        help="the bearer key the control API (/_emulator/*) asks for (default: the --api-key)",
+    )
+    parser.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="listen beyond localhost without --api-key: anyone who reaches it may use it",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=_positive_int,
+        default=DEFAULT_MAX_BODY_BYTES,
+        metavar="N",
+        help=f"largest request body accepted; 413 beyond (default: {DEFAULT_MAX_BODY_BYTES})",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=_timeout,
+        default=DEFAULT_IDLE_TIMEOUT_SECONDS,
+        metavar="S",
+        help="close a connection with no request in progress after S seconds "
+        f"(default: {DEFAULT_IDLE_TIMEOUT_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=_timeout,
+        default=DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        metavar="S",
+        help="close a connection whose request (headers and body) is not in within S seconds "
+        f"of its first byte (default: {DEFAULT_REQUEST_TIMEOUT_SECONDS:g})",
+    )
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -121,15 +186,31 @@ def _is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to anything
 
 
+def _check_exposure(args: argparse.Namespace) -> None:
+    """Beyond localhost, no --api-key means anyone who reaches it may use it: refuse, or warn."""
+    if _is_loopback(args.host) or args.api_key is not None:
+        return
+    what = "create and delete its projects"
+    if args.control_key is None:
+        what += ", and reset it, inject faults and move its clock through the control API"
+    if not args.allow_unauthenticated:
+        raise CommandError(
+            f"refusing to serve on {args.host} without --api-key: anyone who can reach it could "
+            f"{what}; pass --api-key KEY (the control API then asks for it too, or for "
+            "--control-key KEY), or --allow-unauthenticated to serve it open anyway"
+        )
+    print(
+        f"tenantctl: warning: serving on {args.host} with no API key: anyone who can reach it "
+        f"can {what}",
+        file=sys.stderr,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted. Bad settings, a busy port, a bad state file: one-line errors."""
     register_secret(args.api_key)
-    if not _is_loopback(args.host):
-        print(
-            f"tenantctl: warning: serving on {args.host}, beyond this machine; the control API "
-            "(/_emulator: reset, faults, clock) needs no key",
-            file=sys.stderr,
-        )
+    register_secret(args.control_key)
+    _check_exposure(args)
     try:
         config = EmulatorConfig(
             api_key=args.api_key,
@@ -139,6 +220,10 @@ def run(args: argparse.Namespace) -> int:
             consumption_rate_per_minute=args.consumption_rate_per_minute,
             state_file=args.state,
             seed=args.seed,
+            control_key=args.control_key,
+            max_body_bytes=args.max_body_bytes,
+            idle_timeout_seconds=args.idle_timeout,
+            request_timeout_seconds=args.request_timeout,
         )
     except ValueError as error:
         raise CommandError(f"invalid emulator setting: {error}") from None

@@ -28,6 +28,7 @@ from controller.cli.reconcile_args import (
 from controller.logs import configure_logging
 from controller.reconcile.changeplan import ChangePlan
 from controller.reconcile.desired import desired_fleet
+from controller.reconcile.plan_file import plan_text
 from controller.reconcile.planner import PlanOptions
 from controller.reconcile.run import make_plan
 from controller.render.markdown import render_markdown
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     plan = asyncio.run(planned())
     print(render(plan, args.format), end="")
     if args.out is not None:
-        save_plan(plan, args.out)
+        write_atomically(args.out, plan_text(plan, connection.plan_key()))
     return exit_code(plan, detailed=args.detailed_exitcode)
 
 
@@ -97,13 +98,8 @@ def render(plan: ChangePlan, fmt: str) -> str:
 
 def exit_code(plan: ChangePlan, *, detailed: bool) -> int:
     """Conflicts are errors; with --detailed-exitcode, pending changes exit 2."""
-    if plan.conflicts:
+    if plan.conflicts or plan.problems:
         return EXIT_ERROR
     if detailed and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
-
-
-def save_plan(plan: ChangePlan, path: Path) -> None:
-    """Write the plan file atomically: a reader never sees half a plan."""
-    write_atomically(path, json.dumps(plan.to_json_dict(), indent=2, sort_keys=True) + "\n")

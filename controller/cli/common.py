@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
+import logging
 from pathlib import Path
+
+from controller import localfiles
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -39,12 +40,28 @@ def write_atomically(path: Path, text: str) -> None:
     Errors (missing folder, no permission) become a one-line CommandError.
     """
     try:
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
-        ) as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
+        localfiles.write_atomically(path, text, mode=0o644)
     except OSError as error:
         raise CommandError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def add_log_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--verbose` and `--log-format`: structured logs on stderr, quiet by default."""
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="log each step on stderr (default: warnings)"
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("json", "console"),
+        default=None,
+        help="log lines as JSON (default off a terminal) or for people (default on a terminal)",
+    )
+
+
+def configure_command_logging(args: argparse.Namespace) -> None:
+    """Set up logging from `--verbose` and `--log-format` (see add_log_arguments)."""
+    from controller.logs import configure_logging
+
+    fmt = getattr(args, "log_format", None)
+    level = logging.INFO if getattr(args, "verbose", False) else logging.WARNING
+    configure_logging(json_output=None if fmt is None else fmt == "json", level=level)

@@ -10,8 +10,8 @@ all-green usage check.
 
 from __future__ import annotations
 
-import hashlib
 import os
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,16 +19,20 @@ from pathlib import Path
 import httpx
 
 from controller.cli.common import CommandError
-from controller.cli.state_dir import STATE_DIR, ensure_state_dir
+from controller.cli.state_dir import STATE_DIR as STATE_DIR
+from controller.cli.state_dir import ensure_state_dir
 from controller.emulator import EmulatorConfig, StateFileError, create_app
+from controller.localfiles import digest, read_regular_file, write_atomically
 from controller.neon.errors import NeonConfigError
 from controller.neon.settings import NeonSettings
 from controller.reconcile.changeplan import PlanTarget
 from controller.reconcile.mark_cache import MarkCache
+from controller.reconcile.plan_file import signing_key
 
 EMBEDDED_HOST = "http://embedded-emulator.tenantctl.invalid/api/v2"
 EMBEDDED_KEY = "embedded-emulator-key"
 STATE_FILE = "emulator.sqlite3"
+PLAN_KEY_FILE = "plan-signing-key"
 # Rate budgets are settings: lower them when other tools share the account's 700/min.
 RATE_ENVIRONMENT = {
     "TENANTCTL_REQUESTS_PER_MINUTE": "requests_per_minute",
@@ -51,13 +55,20 @@ class Connection:
         """The ownership marks already read for this target (see reconcile.mark_cache)."""
         if self.state_dir is None:
             return MarkCache(None)
-        key = "|".join((self.target.host, self.target.org_id or "", self.target.account or ""))
-        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        return MarkCache(self.state_dir / f"marks-{digest}.json")
+        name = digest(self.target.host, self.target.org_id or "", self.target.account or "")
+        return MarkCache(self.state_dir / f"marks-{name}.json")
 
     @property
     def embedded(self) -> bool:
         return self.target.embedded
+
+    def plan_key(self) -> bytes:
+        """The key that signs this target's saved plans (see reconcile.plan_file): derived from
+        the API key, or for the embedded emulator from a private key kept in `.tenantctl/`."""
+        secret = self.settings.api_key
+        if self.embedded and self.state_dir is not None:
+            secret = _embedded_secret(self.state_dir / PLAN_KEY_FILE)
+        return signing_key(secret, host=self.target.host, org_id=self.target.org_id)
 
     def close(self) -> None:
         """Release what the target holds (the embedded emulator's state file)."""
@@ -103,7 +114,7 @@ def connect(
 
 def account_digest(api_key: str) -> str:
     """A short one-way digest naming the key's account in plan files (never the key)."""
-    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
+    return digest(api_key)
 
 
 def rate_overrides(env: Mapping[str, str]) -> dict[str, float]:
@@ -150,3 +161,18 @@ def _embedded(
     )
     target = PlanTarget(host=f"state in {state_dir}", embedded=True)
     return Connection(settings, transport, target, closer=app.emulator.close, state_dir=state_dir)
+
+
+def _embedded_secret(path: Path) -> str:
+    """The embedded emulator's plan-signing secret: random, made once, private (0600)."""
+    try:
+        return read_regular_file(path, 1024).strip()
+    except FileNotFoundError:
+        secret = secrets.token_hex(32)
+        try:
+            write_atomically(path, secret + "\n")
+        except OSError as error:
+            raise CommandError(f"cannot keep the plan-signing key in {path}: {error}") from None
+        return secret
+    except OSError as error:
+        raise CommandError(f"cannot read the plan-signing key {path}: {error}") from None

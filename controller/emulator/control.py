@@ -2,8 +2,10 @@
 
 Why this exists: a test of quotas or billing must make time pass and usage happen without waiting
 for either, and a test of retries must make Neon fail. These routes move the emulator's clock,
-add usage to a project, configure faults, read request counters and reset everything. They are
-unauthenticated: the emulator binds to localhost unless told otherwise.
+add usage to a project, configure faults, read request counters and reset everything. Anyone
+who can call them can wipe the emulator, so they ask for a bearer key whenever the emulator has
+one (`control_key`, else `api_key`) and answer 401 before revealing which paths exist; they are
+open only with no key at all (localhost or in-process).
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ import math
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.types import Receive, Scope, Send
 
+from controller.emulator.auth import authenticate
 from controller.emulator.bodies import NonNegative
 from controller.emulator.engine import Emulator
 from controller.emulator.errors import ApiError, bad_request
 from controller.emulator.faults import FaultSettings
 from controller.emulator.lifecycle import settle
+from controller.emulator.request_body import error_headers, read_body
 from controller.emulator.state import ProjectRecord, UsageEvent, UsageMetric
 from controller.emulator.timeutil import LATEST_INSTANT, iso, month_start, next_month_start
 from controller.emulator.usage import (
@@ -32,6 +37,7 @@ from controller.emulator.usage import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+CONTROL_PREFIX = "/_emulator"
 USAGE_METRICS: tuple[UsageMetric, ...] = (
     "active_time_seconds",
     "compute_time_seconds",
@@ -82,14 +88,18 @@ def project_status(project: ProjectRecord, now: float) -> dict[str, Any]:
 
 
 def _error(error: ApiError) -> JSONResponse:
-    return JSONResponse({"code": error.code, "message": error.message}, status_code=error.status)
+    return JSONResponse(
+        {"code": error.code, "message": error.message},
+        status_code=error.status,
+        headers=error_headers(error.status),
+    )
 
 
-async def _parse(request: Request, model: type[M]) -> M:
-    raw = await request.body()
+async def _decode(request: Request, model: type[M], max_bytes: int) -> M:
+    raw = await read_body(request, max_bytes)
     try:
         return model.model_validate(json.loads(raw or b"{}"))
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise bad_request(f"body is not JSON: {error}") from None
     except ValidationError as error:
         first = error.errors()[0]
@@ -97,25 +107,48 @@ async def _parse(request: Request, model: type[M]) -> M:
         raise bad_request(f"{where}: {first['msg']}") from None
 
 
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    path = str(scope.get("path", ""))[:200]
+    await _error(ApiError(404, f"no such control endpoint: {path}"))(scope, receive, send)
+
+
 class ControlApi:
+    """The ASGI app mounted at `/_emulator`: the key check, then the control routes."""
+
     def __init__(self, emulator: Emulator) -> None:
         self._emulator = emulator
+        self._router = Router(
+            routes=[
+                Route("/clock", self.clock, methods=["GET"]),
+                Route("/clock/advance", self.advance_clock, methods=["POST"]),
+                Route("/projects/{project_id}", self.project, methods=["GET"]),
+                Route("/projects/{project_id}/consumption", self.add_consumption, methods=["POST"]),
+                Route("/faults", self.faults, methods=["GET"]),
+                Route("/faults", self.set_faults, methods=["POST"]),
+                Route("/stats", self.stats, methods=["GET"]),
+                Route("/reset", self.reset, methods=["POST"]),
+            ],
+            default=_not_found,
+        )
 
-    def routes(self) -> list[Route]:
-        return [
-            Route("/_emulator/clock", self.clock, methods=["GET"]),
-            Route("/_emulator/clock/advance", self.advance_clock, methods=["POST"]),
-            Route("/_emulator/projects/{project_id}", self.project, methods=["GET"]),
-            Route(
-                "/_emulator/projects/{project_id}/consumption",
-                self.add_consumption,
-                methods=["POST"],
-            ),
-            Route("/_emulator/faults", self.faults, methods=["GET"]),
-            Route("/_emulator/faults", self.set_faults, methods=["POST"]),
-            Route("/_emulator/stats", self.stats, methods=["GET"]),
-            Route("/_emulator/reset", self.reset, methods=["POST"]),
-        ]
+    def routes(self) -> list[BaseRoute]:
+        return [Mount(CONTROL_PREFIX, app=self)]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        expected = self._emulator.config.control_api_key
+        if expected is not None:
+            try:
+                authenticate(Request(scope).headers, expected)
+            except ApiError as error:
+                await _error(error)(scope, receive, send)
+                return
+        try:
+            await self._router(scope, receive, send)
+        except ClientDisconnect:
+            return  # gone (or cut off by a deadline) while sending its body: no one to answer
+
+    async def _parse(self, request: Request, model: type[M]) -> M:
+        return await _decode(request, model, self._emulator.config.max_body_bytes)
 
     def _clock_view(self) -> dict[str, Any]:
         clock = self._emulator.clock
@@ -126,7 +159,7 @@ class ControlApi:
 
     async def advance_clock(self, request: Request) -> JSONResponse:
         try:
-            body = await _parse(request, AdvanceBody)
+            body = await self._parse(request, AdvanceBody)
             if not math.isfinite(body.seconds):
                 raise bad_request("seconds: must be a finite number")
             if self._emulator.clock.now() + body.seconds > LATEST_INSTANT:
@@ -147,7 +180,7 @@ class ControlApi:
 
     async def add_consumption(self, request: Request) -> JSONResponse:
         try:
-            body = await _parse(request, ConsumptionBody)
+            body = await self._parse(request, ConsumptionBody)
             with self._emulator.session() as session:
                 project = session.project(request.path_params["project_id"])
                 branch_id = body.branch_id or project.default_branch().id
@@ -172,7 +205,7 @@ class ControlApi:
 
     async def set_faults(self, request: Request) -> JSONResponse:
         try:
-            settings = await _parse(request, FaultSettings)
+            settings = await self._parse(request, FaultSettings)
         except ApiError as error:
             return _error(error)
         self._emulator.faults.configure(settings)

@@ -1,28 +1,30 @@
 """The `/api/v2` pipeline: authenticate, rate-limit, inject faults, run the handler, answer.
 
 Why this exists: what happens around every Neon call is the same whatever the route (bearer key
-check, 700/min and 40/s buckets, injected 503/429/423, latency, a lost response after commit,
-`X-Neon-Ret-Request-Id`, the GeneralError body echoing `X-Request-ID`), so it lives in one place
-and handlers only do their resource's work. It is a raw ASGI app because losing a response after
-commit needs control over what is sent.
+check, 700/min and 40/s buckets, injected 503/429/423, latency, a bounded body, a lost response
+after commit, `X-Neon-Ret-Request-Id`, the GeneralError body echoing `X-Request-ID`), so it lives
+in one place and handlers only do their resource's work. A body is read only once the key and the
+rate limits let the request through. It is a raw ASGI app because losing a response after commit
+needs control over what is sent.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from email.utils import formatdate
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from controller.emulator import errors, ids
+from controller.emulator.auth import authenticate
 from controller.emulator.bodies import Query
 from controller.emulator.engine import Emulator
 from controller.emulator.errors import ApiError
+from controller.emulator.request_body import error_headers, read_body
 from controller.emulator.routing import JSON, ApiRequest, Route, Router
 
 LOGGER = logging.getLogger("controller.emulator")
@@ -62,14 +64,7 @@ class NeonApi:
         self._router = router
 
     def _authenticate(self, request: Request) -> str:
-        scheme, _, key = request.headers.get("authorization", "").partition(" ")
-        key = key.strip()
-        if scheme.lower() != "bearer" or not key:
-            raise ApiError(401, errors.MISSING_KEY_MESSAGE)
-        expected = self._emulator.config.api_key
-        if expected is not None and not hmac.compare_digest(key.encode(), expected.encode()):
-            raise ApiError(401, errors.INVALID_KEY_MESSAGE)
-        return key
+        return authenticate(request.headers, self._emulator.config.api_key)
 
     async def _admit(self, request: Request, route: Route) -> None:
         """Everything before the handler: key, rate limits, injected latency and status."""
@@ -92,7 +87,8 @@ class NeonApi:
         query: dict[str, list[str]] = {}
         for name, value in request.query_params.multi_items():
             query.setdefault(name, []).append(value)
-        api_request = ApiRequest(params, Query(query), await request.body())
+        body = await read_body(request, self._emulator.config.max_body_bytes)
+        api_request = ApiRequest(params, Query(query), body)
         with self._emulator.session() as session:
             return route.handler(session, api_request)
 
@@ -111,12 +107,15 @@ class NeonApi:
             drop = route.mutating and status < 300 and self._emulator.faults.drops_after_commit()
         except ApiError as error:
             status, payload = error.status, error_body(error, request.headers.get("x-request-id"))
+        except ClientDisconnect:
+            return  # gone (or cut off by a deadline) while sending its body: no one to answer
         except Exception:
             LOGGER.exception("emulator_handler_failed method=%s route=%s", method, label)
             status = 500
             payload = error_body(ApiError(500, "internal server error"), None)
         self._emulator.stats.record(method, label, status)
         response = _encode(status, payload)
+        response.headers.update(error_headers(status))
         response.headers["X-Neon-Ret-Request-Id"] = ids.request_id()
         # Neon's responses carry its clock in `Date`; ours is the emulator's (advanceable) clock.
         response.headers["Date"] = formatdate(self._emulator.clock.now(), usegmt=True)

@@ -7,12 +7,11 @@ Each Action is self-contained: apply executes a saved plan without re-reading th
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 FORMAT_VERSION = 2
 
@@ -90,7 +89,8 @@ class Action(_Frozen):
     it no longer matches); `adopted` says the project is bound by the tenant file's project_id
     rather than by tenantctl's ownership mark. An update carries `wanted` (every managed project
     setting, sent whole) and `replicas` to create on `branch_id`; a delete with `endpoint_id`
-    removes one read replica, not the project. `effects` name what the action does to running
+    removes one read replica, not the project; a delete with `twin_of` removes an untouched
+    twin left by racing applies (see `twins`). `effects` name what the action does to running
     computes (restarts, suspensions), so that reviewers see them.
     """
 
@@ -109,6 +109,7 @@ class Action(_Frozen):
     replicas: tuple[ComputeSpec, ...] = ()
     branch_id: str | None = None
     endpoint_id: str | None = None
+    twin_of: str | None = None
     fingerprint: str | None = None
     adopted: bool = False
 
@@ -191,6 +192,9 @@ class ChangePlan(_Frozen):
     in_sync: tuple[str, ...] = Field(default=(), description="tenants with nothing to change")
     orphans: tuple[Orphan, ...] = ()
     notes: tuple[Note, ...] = ()
+    problems: tuple[str, ...] = Field(
+        default=(), description="fleet-wide conflicts, each stopping the tenants it names"
+    )
     unmanaged_projects: int = 0
     targeted: tuple[str, ...] | None = None
     health: tuple[HealthIssue, ...] = ()
@@ -216,7 +220,7 @@ class ChangePlan(_Frozen):
     def summary(self) -> str:
         """`Plan: 2 to create, 5 to update, 1 to suspend, 0 to resume, 0 to delete, 1 conflict.`"""
         counts = self.counts()
-        conflicts = counts[ActionKind.CONFLICT]
+        conflicts = counts[ActionKind.CONFLICT] + len(self.problems)
         text = (
             f"Plan: {counts[ActionKind.CREATE]} to create, {counts[ActionKind.UPDATE]} to update, "
             f"{counts[ActionKind.SUSPEND]} to suspend, {counts[ActionKind.RESUME]} to resume, "
@@ -233,35 +237,3 @@ class ChangePlan(_Frozen):
         data["summary"]["blocked"] = len(self.blocked())
         data["has_changes"] = self.has_changes
         return data
-
-
-class PlanFileError(ValueError):
-    """A saved plan file that cannot be applied: not JSON, another version, or malformed."""
-
-
-def load_plan_json(text: str, *, source: str) -> ChangePlan:
-    """Parse a saved plan, rejecting other format versions with a clear message."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        where = f"{source}:{error.lineno}:{error.colno}"
-        raise PlanFileError(f"{where}: not JSON: {error.msg}") from None
-    if not isinstance(data, dict):
-        found = type(data).__name__
-        raise PlanFileError(f"{source}: a plan file holds a JSON object, found {found}")
-    version = data.get("format_version")
-    if version != FORMAT_VERSION:
-        raise PlanFileError(
-            f"{source}: plan format_version {version!r} is not supported "
-            f"(this tenantctl reads version {FORMAT_VERSION}); make the plan again"
-        )
-    for derived in ("summary", "has_changes"):
-        data.pop(derived, None)
-    try:
-        return ChangePlan.model_validate(data)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
-            for problem in error.errors(include_url=False)[:5]
-        )
-        raise PlanFileError(f"{source}: not a valid tenantctl plan: {problems}") from None

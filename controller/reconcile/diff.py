@@ -300,3 +300,26 @@ def _state_reason(state: TenantState) -> str:
     if state is TenantState.DELETED:
         return "tenant state is deleted: computes disabled until the project is deleted"
     return "tenant state is active: computes enabled again"
+
+
+def change_satisfied(
+    change: FieldChange, live: ObservedProject, endpoints: tuple[ObservedEndpoint, ...]
+) -> bool:
+    """Whether the live state already holds a change's new value (a re-run of a saved plan)."""
+    if change.target == PROJECT_TARGET:
+        if change.field == NAME_FIELD:
+            return live.name == change.new
+        if change.field == REPLICA_COUNT:
+            return len(own_replicas(endpoints)) >= int(str(change.new))
+        field = BY_KEY[change.field]
+        return change.field in live.values and field.kind.same(
+            live.values[change.field], change.new
+        )
+    endpoint = next((e for e in endpoints if e.endpoint_id == change.target), None)
+    if endpoint is None:
+        return False
+    if change.field == DISABLED_FIELD:
+        return endpoint.disabled == change.new
+    field = BY_KEY[change.field]
+    path = compute_path_key(field)
+    return path in endpoint.values and field.kind.same(endpoint.values[path], change.new)

@@ -25,8 +25,14 @@ from controller.neon.errors import CreateOutcomeUnknownError, NeonError
 from controller.neon.models import Endpoint
 from controller.reconcile.apply_report import ApplyReport, Outcome, TenantResult
 from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, ComputeSpec
+from controller.reconcile.diff import change_satisfied
 from controller.reconcile.observe import Observer
-from controller.reconcile.observed import OwnershipMark, fingerprint
+from controller.reconcile.observed import (
+    ObservedEndpoint,
+    ObservedProject,
+    OwnershipMark,
+    fingerprint,
+)
 from controller.reconcile.requests import (
     create_request,
     endpoint_requests,
@@ -36,6 +42,8 @@ from controller.reconcile.requests import (
 )
 
 _log = get_logger("executor")
+# The message of a tenant left unrun because `ApplyOptions.stop` was set (not_started).
+STOPPED_PREFIX = "not run: apply is stopping"
 
 
 class ApplyRefused(Exception):
@@ -54,6 +62,9 @@ class ApplyOptions:
     max_deletes: int = 1
     concurrency: int = 8
     check_staleness: bool = False
+    # Set (by a long-running loop on SIGTERM): no tenant and no further action starts; the
+    # requests already sent, and the operations they wait for, finish.
+    stop: asyncio.Event | None = None
 
 
 class Executor:
@@ -119,14 +130,23 @@ class Executor:
         runnable = [a for a in actions if a.runnable]
         if not runnable:
             raise ApplyRefused(Outcome.BLOCKED, "; ".join(a.blocked or "" for a in actions))
+        self._refuse_if_stopping(0, len(runnable))
         if self._options.check_staleness:
-            await self._refuse_if_stale(fleet, runnable[0])
+            await self._refuse_if_stale(fleet, runnable)
         project_id = runnable[0].project_id
         if project_id is not None:
             await self._verify_ownership(fleet, runnable[0], project_id)
-        for action in runnable:
+        for done, action in enumerate(runnable):
+            self._refuse_if_stopping(done, len(runnable))
             project_id = await self._run(action, fleet, project_id)
         return project_id
+
+    def _refuse_if_stopping(self, done: int, total: int) -> None:
+        if self._options.stop is not None and self._options.stop.is_set():
+            raise ApplyRefused(
+                Outcome.NOT_STARTED,
+                f"{STOPPED_PREFIX} ({done} of {total} actions done); the next run continues",
+            )
 
     async def _run(self, action: Action, fleet: str, project_id: str | None) -> str | None:
         _log.info(
@@ -137,6 +157,9 @@ class Executor:
         assert project_id is not None
         if action.kind is ActionKind.DELETE and action.endpoint_id is not None:
             await self._delete_replica(action, project_id, action.endpoint_id)
+            return project_id
+        if action.kind is ActionKind.DELETE and action.twin_of is not None:
+            await self._delete_twin(action, project_id)
             return project_id
         if action.kind is ActionKind.DELETE:
             await self._delete(action, project_id)
@@ -151,9 +174,17 @@ class Executor:
 
     async def _create(self, action: Action, fleet: str) -> str:
         assert action.create is not None
+        claimed = await self._observer.claimed_now(fleet, action.tenant, action.project_name)
+        if claimed:
+            raise ApplyRefused(
+                Outcome.STALE,
+                f"project {', '.join(claimed)} now carries this tenant's name or mark (another "
+                "apply running at the same time?); not creating a twin: run apply again",
+            )
         try:
             created = await self._client.create_project(create_request(action.create))
             project_id, endpoints = created.project.id, list(created.endpoints)
+            self._observer.created(project_id)
         except CreateOutcomeUnknownError:
             _log.warning("apply_create_outcome_unknown", tenant=action.tenant)
             project_id = await self._find_created(action, fleet)
@@ -206,6 +237,19 @@ class Executor:
             raise ApplyRefused(Outcome.BLOCKED, "removing a read replica needs --allow-delete")
         await self._client.delete_endpoint(project_id, endpoint_id)
 
+    async def _delete_twin(self, action: Action, project_id: str) -> None:
+        """Delete a twin left by racing applies, only if Neon's counters still show it untouched
+        right now (its mark was verified like any project's before this)."""
+        project = await self._client.get_project(project_id)
+        if project.written_data_bytes or project.data_transfer_bytes:
+            raise ApplyRefused(
+                Outcome.CONFLICT,
+                f"project {project_id} was written to or read from since the plan; it is not "
+                f"deleted. Keep one with `tenantctl adopt {action.tenant} --project-id "
+                f"{action.twin_of}` (or the other id)",
+            )
+        await self._client.delete_project(project_id)
+
     async def _delete(self, action: Action, project_id: str) -> None:
         async with self._delete_budget:
             if not self._options.allow_delete:
@@ -229,32 +273,70 @@ class Executor:
             f"{action.tenant!r}; refusing to modify it",
         )
 
-    async def _refuse_if_stale(self, fleet: str, action: Action) -> None:
+    async def _refuse_if_stale(self, fleet: str, actions: Sequence[Action]) -> None:
+        """A saved plan's tenant runs only on the live state it was planned on. A tenant whose
+        live state is already what the plan makes it (the plan was applied before) is reported
+        already applied; any other change since the plan makes it stale."""
+        action = actions[0]
         if action.kind is ActionKind.CREATE:
-            listed = await self._client.list_projects(search=action.project_name)
-            if any(p.name == action.project_name for p in listed):
-                raise ApplyRefused(
-                    Outcome.STALE, f"a project named {action.project_name!r} exists now"
-                )
-            marked = await self._observer.projects_marked_for(fleet, action.tenant)
-            if marked:
-                raise ApplyRefused(
-                    Outcome.STALE,
-                    f"project {', '.join(marked)} was created for this tenant since the plan",
-                )
+            await self._refuse_stale_create(fleet, action)
             return
         assert action.project_id is not None
         state = await self._observer.project_state(action.project_id)
         now = fingerprint(*state) if state else None
-        if now != action.fingerprint:
+        if now == action.fingerprint:
+            return
+        if _already_applied(actions, state):
+            raise ApplyRefused(Outcome.ALREADY_APPLIED, "live state is already as planned")
+        raise ApplyRefused(Outcome.STALE, "live state changed since the plan was made; plan again")
+
+    async def _refuse_stale_create(self, fleet: str, action: Action) -> None:
+        marked = await self._observer.projects_marked_for(fleet, action.tenant)
+        listed = await self._client.list_projects(search=action.project_name)
+        named = {p.id for p in listed if p.name == action.project_name}
+        if marked and set(marked) <= named:
             raise ApplyRefused(
-                Outcome.STALE, "live state changed since the plan was made; plan again"
+                Outcome.ALREADY_APPLIED, f"project {', '.join(marked)} was created by this plan"
             )
+        if marked:
+            raise ApplyRefused(
+                Outcome.STALE,
+                f"project {', '.join(marked)} was created for this tenant since the plan",
+            )
+        if named:
+            raise ApplyRefused(Outcome.STALE, f"a project named {action.project_name!r} exists now")
+
+
+def _already_applied(
+    actions: Sequence[Action],
+    state: tuple[ObservedProject, tuple[ObservedEndpoint, ...]] | None,
+) -> bool:
+    """Whether every action's effect is already live (deleted projects included)."""
+    if state is None:
+        return all(a.kind is ActionKind.DELETE and a.endpoint_id is None for a in actions)
+    project, endpoints = state
+    for action in actions:
+        if action.kind is ActionKind.DELETE:
+            if action.endpoint_id is None or any(
+                e.endpoint_id == action.endpoint_id for e in endpoints
+            ):
+                return False
+        elif not all(change_satisfied(c, project, endpoints) for c in action.changes):
+            return False
+    return True
 
 
 def _result_for(
     first: Action, kinds: tuple[ActionKind, ...], project_id: str | None, actions: Sequence[Action]
 ) -> TenantResult:
-    blocked = [a.blocked for a in actions if a.blocked]
-    message = "; ".join(f"blocked: {b}" for b in blocked)
-    return TenantResult(first.tenant, Outcome.APPLIED, kinds, message, project_id)
+    """Applied, with the actions that were not permitted counted as blocked."""
+    blocked = [a for a in actions if a.blocked]
+    message = "; ".join(f"blocked: {a.blocked}" for a in blocked)
+    return TenantResult(
+        first.tenant,
+        Outcome.APPLIED,
+        kinds,
+        message,
+        project_id,
+        blocked=tuple(a.kind for a in blocked),
+    )

@@ -10,11 +10,10 @@ a project in a run: the cache only saves reads for planning.
 from __future__ import annotations
 
 import json
-import os
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from controller.localfiles import read_regular_file, write_atomically
 from controller.logs import get_logger
 from controller.reconcile.observed import OwnershipMark
 
@@ -58,11 +57,9 @@ class MarkCache:
             for pid, mark in sorted(self._marks.items())
         }
         text = json.dumps({"format": FORMAT, "marks": marks}, indent=1) + "\n"
-        temporary = self._path.with_name(self._path.name + ".tmp")
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(text, encoding="utf-8")
-            os.replace(temporary, self._path)
+            write_atomically(self._path, text)  # 0600, like every file in .tenantctl/
             self._dirty = False
         except OSError as error:
             _log.warning("mark_cache_not_saved", path=str(self._path), error=str(error))
@@ -70,7 +67,7 @@ class MarkCache:
     def _load(self) -> dict[str, OwnershipMark | None]:
         assert self._path is not None
         try:
-            data = json.loads(_read_regular_file(self._path))
+            data = json.loads(read_regular_file(self._path, MAX_BYTES))
             if data.get("format") != FORMAT:
                 raise ValueError(f"format {data.get('format')!r}")
             return {
@@ -84,13 +81,3 @@ class MarkCache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             _log.warning("mark_cache_ignored", path=str(self._path), error=str(error))
             return {}
-
-
-def _read_regular_file(path: Path) -> str:
-    """Read a small regular file without following a symlink or blocking on a FIFO."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
-            raise ValueError("not a regular file of a sane size")
-        return handle.read().decode("utf-8")

@@ -43,6 +43,8 @@ class TenantMatch:
     verified: bool = False
     conflict: str | None = None
     pending_marks: tuple[str, ...] = ()
+    twins: tuple[ObservedProject, ...] = ()  # every project carrying this tenant's mark
+    other_fleet: str | None = None  # the project is this tenant's in a fleet of another name
 
 
 @dataclass(frozen=True)
@@ -123,9 +125,7 @@ def _match(tenant: ResolvedTenant, index: _Index) -> TenantMatch:
         return _match_adopted(tenant, index)
     marked = index.by_mark.get(tenant.id, [])
     if len(marked) > 1:
-        ids = ", ".join(p.project_id for p in marked)
-        reason = f"{len(marked)} projects carry this tenant's ownership mark ({ids})"
-        return TenantMatch(tenant, marked[0], MatchedBy.MARK, conflict=reason)
+        return TenantMatch(tenant, None, MatchedBy.MARK, verified=True, twins=tuple(marked))
     if marked:
         return TenantMatch(tenant, marked[0], MatchedBy.MARK, verified=True)
     return _match_by_name(tenant, index)
@@ -184,6 +184,10 @@ def _match_by_name(tenant: ResolvedTenant, index: _Index) -> TenantMatch:
         )
     else:
         reason = f"project {project.project_id} is marked as {_describe(mark)}"
+        if mark.tenant_id == tenant.id:
+            return TenantMatch(
+                tenant, project, MatchedBy.NAME, conflict=reason, other_fleet=mark.fleet
+            )
     return TenantMatch(tenant, project, MatchedBy.NAME, conflict=reason)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
@@ -58,8 +59,13 @@ def observed_project(item: ProjectListItem | Project) -> ObservedProject:
         if found is not UNREPORTED:
             values[field.key] = found
     active = item.active_time if isinstance(item, ProjectListItem) else item.active_time_seconds
+    created = item.created_at.isoformat() if item.created_at else None
     return ObservedProject(
-        project_id=item.id, name=item.name, values=values, active_time_seconds=active
+        project_id=item.id,
+        name=item.name,
+        values=values,
+        created_at=created,
+        active_time_seconds=active,
     )
 
 
@@ -126,24 +132,41 @@ def usage_of(project: Project, branches: BranchList) -> ObservedUsage:
 
 
 class Observer:
-    """Reads what the planner needs, concurrently, remembering branch lists it already read."""
+    """Reads what the planner needs, concurrently, remembering branch lists it already read.
+
+    Before each create, `claimed_now` looks again (a project list at most `recheck_seconds`
+    old, and the marks of projects new since) so that applies racing from two checkouts leave
+    as small a window as Neon allows (it has no conditional create).
+    """
 
     def __init__(
-        self, client: NeonClient, *, concurrency: int = 16, marks: MarkCache | None = None
+        self,
+        client: NeonClient,
+        *,
+        concurrency: int = 16,
+        marks: MarkCache | None = None,
+        recheck_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
         self._limit = asyncio.Semaphore(concurrency)
         self._branches: dict[str, asyncio.Task[BranchList]] = {}
         self._cache = marks or MarkCache(None)
         self._list_lock = asyncio.Lock()
-        self._listed: list[str] | None = None
+        self._seen: set[str] | None = None  # project ids whose marks this run knows live
+        self._recheck_seconds = recheck_seconds
+        self._clock = clock
+        self._recent: tuple[float, list[ProjectListItem]] | None = None
 
     async def observe(self, desired: DesiredFleetState, options: PlanOptions) -> ObservedFleet:
         """Observe until the plan for `desired` depends on nothing unread."""
         listed = await self._client.list_projects()
         ids = [p.id for p in listed]
+        cached = self._cache.known(ids)
         observed = ObservedFleet(
-            projects=tuple(observed_project(p) for p in listed), marks=self._cache.known(ids)
+            projects=tuple(observed_project(p) for p in listed),
+            marks=cached,
+            cached_marks=frozenset(cached),
         )
         for _ in range(MAX_ROUNDS):
             missing = missing_observations(desired, observed, options)
@@ -151,6 +174,7 @@ class Observer:
                 self._cache.remember(dict(observed.marks))
                 self._cache.forget_all_but(ids)
                 self._cache.save()
+                self._seen = set(ids)
                 return observed
             observed = await self.fill(observed, missing)
         raise ObservationError("observation did not settle; please report this as a bug")
@@ -175,6 +199,7 @@ class Observer:
             endpoints={**observed.endpoints, **endpoints},
             marks={**observed.marks, **marks},
             usage={**observed.usage, **usage},
+            cached_marks=observed.cached_marks - marks.keys(),
             operations={**observed.operations, **operations},
         )
 
@@ -206,20 +231,44 @@ class Observer:
         return await self._mark(project_id)
 
     async def projects_marked_for(self, fleet: str, tenant_id: str) -> list[str]:
-        """Every project carrying this tenant's mark, whatever its name (reads unknown marks).
+        """Every project carrying this tenant's mark, whatever its name, read live.
 
         Used before a saved plan's create: a project made for the tenant since the plan (and
-        perhaps renamed) must not get a twin.
+        perhaps renamed) must not get a twin, and a create is never decided on the mark cache.
         """
-        async with self._list_lock:
-            if self._listed is None:
-                self._listed = [p.id for p in await self._client.list_projects()]
-        known = self._cache.known(self._listed)
-        read = await self._each([pid for pid in self._listed if pid not in known], self._mark)
+        listed = [p.id for p in await self._recent_projects()]
+        read = await self._each(listed, self._mark)
         self._cache.remember(read)
         self._cache.save()
+        self._seen = set(listed)
         wanted = OwnershipMark(fleet=fleet, tenant_id=tenant_id)
-        return sorted(pid for pid, mark in {**known, **read}.items() if mark == wanted)
+        return sorted(pid for pid, mark in read.items() if mark == wanted)
+
+    async def claimed_now(self, fleet: str, tenant_id: str, name: str) -> list[str]:
+        """Projects that, right before a create, carry the tenant's name or its mark.
+
+        Reads a project list at most `recheck_seconds` old (shared by concurrent creates) and
+        the marks of the projects that appeared since this run last looked.
+        """
+        listed = await self._recent_projects()
+        seen = self._seen or set()
+        candidates = {p.id for p in listed if p.name == name or p.id not in seen}
+        marks = await self._each(candidates, self._mark)
+        wanted = OwnershipMark(fleet=fleet, tenant_id=tenant_id)
+        named = {p.id for p in listed if p.name == name}
+        return sorted(pid for pid in candidates if pid in named or marks[pid] == wanted)
+
+    def created(self, project_id: str) -> None:
+        """A project this run created: not a newcomer to look at before the next create."""
+        if self._seen is not None:
+            self._seen.add(project_id)
+
+    async def _recent_projects(self) -> list[ProjectListItem]:
+        async with self._list_lock:
+            now = self._clock()
+            if self._recent is None or now - self._recent[0] > self._recheck_seconds:
+                self._recent = (now, await self._client.list_projects())
+            return self._recent[1]
 
     async def _each(
         self, project_ids: Iterable[str], read: Callable[[str], Awaitable[T]]

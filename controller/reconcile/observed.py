@@ -74,6 +74,7 @@ class ObservedProject:
     project_id: str
     name: str
     values: Mapping[str, Any] = field(default_factory=dict)
+    created_at: str | None = None  # ISO time, to tell twins apart (never compared as a setting)
     # Active time this billing period as the project list reports it (None: not reported);
     # health uses it to suspect a quota suspension without reading the project's counters.
     active_time_seconds: int | None = None
@@ -96,6 +97,8 @@ class ObservedFleet:
     - `marks`: ownership mark per project id, for the projects whose branches were read
       (None = read, and carries no tenantctl mark).
     - `usage`: consumption per project id, where it was read.
+    - `cached_marks`: projects whose mark came from the local cache, not from Neon in this run
+      (it saves reads, but a create is never decided on it).
     - `operations`: recent operations per project id, read only for projects whose computes
       look unhealthy (see controller.reconcile.health).
     """
@@ -104,6 +107,7 @@ class ObservedFleet:
     endpoints: Mapping[str, tuple[ObservedEndpoint, ...]] = field(default_factory=dict)
     marks: Mapping[str, OwnershipMark | None] = field(default_factory=dict)
     usage: Mapping[str, ObservedUsage] = field(default_factory=dict)
+    cached_marks: frozenset[str] = frozenset()  # marks known only from the local cache
     operations: Mapping[str, tuple[ObservedOperation, ...]] = field(default_factory=dict)
 
 

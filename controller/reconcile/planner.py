@@ -9,8 +9,10 @@ them and plans again; a plan is only final once nothing is missing.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
+from controller.reconcile import twins
 from controller.reconcile.changeplan import (
     Action,
     ActionKind,
@@ -86,6 +88,7 @@ class _Analysis:
 
     actions: list[Action] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    other_fleets: dict[str, list[str]] = field(default_factory=dict)  # fleet -> tenant ids
     in_sync: list[str] = field(default_factory=list)
     orphans: list[Orphan] = field(default_factory=list)
     unmanaged: int = 0
@@ -122,9 +125,15 @@ def plan_changes(
     actions = sorted(
         analysis.actions, key=lambda a: (a.tenant, kinds.index(a.kind), a.project_id or "")
     )
+    renamed = {tid for tenants in analysis.other_fleets.values() for tid in tenants}
+    actions = [a for a in actions if not (a.kind is ActionKind.CONFLICT and a.tenant in renamed)]
     return ChangePlan(
         fleet=desired.fleet,
         actions=tuple(_gate_deletes(actions, options)),
+        problems=tuple(
+            _renamed_fleet(desired.fleet, old, tenants)
+            for old, tenants in sorted(analysis.other_fleets.items())
+        ),
         in_sync=tuple(sorted(analysis.in_sync)),
         orphans=tuple(sorted(analysis.orphans, key=lambda o: o.project_id)),
         notes=tuple(sorted(analysis.notes, key=lambda n: (n.tenant, n.text))),
@@ -151,7 +160,9 @@ def _analyse(
             analysis.in_sync.append(match.tenant.id)
     # Before creating, or concluding a project is someone else's, every project that might be
     # this tenant's (renamed, or wrongly bound by project_id) must show its mark.
-    uncertain = any(m.project is None or m.conflict or m.pending_marks for m in in_scope)
+    uncertain = any(
+        (m.project is None and not m.twins) or m.conflict or m.pending_marks for m in in_scope
+    )
     if options.targets is None or uncertain:
         analysis.marks.update(
             m.project.project_id
@@ -161,6 +172,12 @@ def _analyse(
             and m.project.project_id not in observed.marks
         )
     _analyse_unclaimed(matching, observed, desired, options, analysis, read_marks=uncertain)
+    if any(a.kind is ActionKind.CREATE for a in analysis.actions):
+        # The mark cache saves reads but never causes a create: a project it says is not this
+        # tenant's (renamed, perhaps) is read live before one is planned.
+        analysis.marks.update(
+            p.project_id for p in matching.unclaimed if p.project_id in observed.cached_marks
+        )
     return analysis
 
 
@@ -171,6 +188,20 @@ def _tenant_actions(
     if match.pending_marks:
         analysis.marks.update(match.pending_marks)
         return []
+    twin_deletes: list[Action] = []
+    if match.twins:
+        unread = {p.project_id for p in match.twins} - observed.usage.keys()
+        if unread:
+            analysis.usage.update(unread)
+            return []
+        decision = twins.decide(tenant.id, match.twins, observed.usage)
+        if decision.keeper is None:
+            assert decision.conflict is not None
+            return [_conflict(tenant, None, (), decision.conflict, observed)]
+        match = dataclasses.replace(match, project=decision.keeper, twins=())
+        twin_deletes = [_twin_delete(tenant, twin, decision.keeper) for twin in decision.removable]
+    if match.other_fleet is not None:
+        analysis.other_fleets.setdefault(match.other_fleet, []).append(tenant.id)
     if match.conflict is not None:
         return [_conflict(tenant, match.project, (), match.conflict, observed)]
     if match.project is None:
@@ -193,7 +224,21 @@ def _tenant_actions(
     )
     if actions and not match.verified:
         analysis.marks.add(project.project_id)
-    return [_with_usage_warnings(a, observed, analysis) for a in actions]
+    return twin_deletes + [_with_usage_warnings(a, observed, analysis) for a in actions]
+
+
+def _twin_delete(tenant: ResolvedTenant, twin: ObservedProject, keeper: ObservedProject) -> Action:
+    """Delete an untouched twin (see `twins`); apply checks it is still untouched first."""
+    return Action(
+        tenant=tenant.id,
+        kind=ActionKind.DELETE,
+        project_id=twin.project_id,
+        project_name=twin.name,
+        plan=tenant.plan,
+        reason=twins.TWIN_REASON.format(keeper=keeper.project_id),
+        twin_of=keeper.project_id,
+        fingerprint=observed_fingerprint(twin, ()),
+    )
 
 
 def _health(
@@ -449,11 +494,25 @@ def _orphan_reason(tenant_id: str, tenant: ResolvedTenant | None, *, adopted: bo
     )
 
 
+def _renamed_fleet(fleet: str, old: str, tenants: list[str]) -> str:
+    """One message for every tenant whose project carries its mark under another fleet name."""
+    shown = ", ".join(sorted(tenants)[:10]) + (", ..." if len(tenants) > 10 else "")
+    return (
+        f"the fleet is named {fleet!r} (tenantctl.yaml), but the projects of {len(tenants)} "
+        f"tenant(s) ({shown}) carry ownership marks of fleet {old!r}. Marks are written when a "
+        "project is created and Neon never lets them change, so a renamed fleet cannot claim "
+        f"them: set `fleet: {old}` back in tenantctl.yaml (or bind each project to this fleet "
+        "with `tenantctl adopt TENANT --project-id ID`)"
+    )
+
+
 def _gate_deletes(actions: list[Action], options: PlanOptions) -> list[Action]:
     """Deletes run only with --allow-delete, and at most --max-deletes of them (by tenant id)."""
     gated, allowed = [], 0
     for action in actions:
-        if action.kind is ActionKind.DELETE and action.endpoint_id is not None:
+        if action.kind is ActionKind.DELETE and action.twin_of is not None:
+            pass  # an untouched twin: its removal repairs a race, it deletes no data
+        elif action.kind is ActionKind.DELETE and action.endpoint_id is not None:
             if not options.allow_delete:
                 blocked = "removing a read replica needs --allow-delete"
                 action = action.model_copy(update={"blocked": blocked})

@@ -36,6 +36,8 @@ def render_markdown(
     tail = list(_footer(plan))
     if not plan.actions:
         unhealthy = len({issue.tenant for issue in plan.health})
+        if plan.problems and not unhealthy:
+            return _join([*head, *tail])
         return _join([*head, unhealthy_line(unhealthy) if unhealthy else NO_CHANGES, *tail])
     table = list(_summary_table(plan.actions))
     collapsed = len(plan.actions) > collapse_above
@@ -67,6 +69,7 @@ def _head(plan: ChangePlan) -> list[str]:
         "",
         f"**{plan.summary()}**",
         "",
+        *(line for problem in plan.problems for line in (f"> ❗ {markdown(problem)}", "")),
     ]
 
 

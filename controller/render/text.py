@@ -45,6 +45,8 @@ def render_text(plan: ChangePlan, *, color: bool = False) -> str:
         return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if color else text
 
     lines = [_target_line(plan), ""]
+    for problem in plan.problems:
+        lines.extend([paint(ActionKind.CONFLICT, f"! problem: {terminal(problem)}"), ""])
     for action in plan.actions:
         lines.extend(_action_block(action, paint))
         lines.append("")
@@ -67,9 +69,11 @@ def render_text(plan: ChangePlan, *, color: bool = False) -> str:
             f"  unhealthy: tenant {terminal(issue.tenant)} project {terminal(issue.project_id)}:"
             f" {terminal(issue.problem)}{fix}; {terminal(issue.advice)}"
         )
-    if not plan.actions:
-        unhealthy = len({issue.tenant for issue in plan.health})
-        lines.append(unhealthy_line(unhealthy) if unhealthy else NO_CHANGES)
+    unhealthy = len({issue.tenant for issue in plan.health})
+    if not plan.actions and unhealthy:
+        lines.append(unhealthy_line(unhealthy))
+    elif not plan.actions and not plan.problems:
+        lines.append(NO_CHANGES)
     lines.append(plan.summary())
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -17,19 +17,14 @@ fails a run.
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import hashlib
 import json
-import os
-import stat
-import tempfile
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from controller.localfiles import LocalFileError, digest, read_regular_file, write_atomically
 from controller.logs import get_logger
 from controller.usage.readings import TenantReading
 
@@ -63,9 +58,7 @@ def cache_path(fleet_dir: Path, host: str, org_id: str | None, api_key: str) -> 
     The key counts because, without an org, it alone says which account is read: two keys used
     from one fleet directory must never share readings. Only a one-way digest of it is kept
     (16 hex digits of SHA-256, together with host and org), never the key itself."""
-    account = f"{host}\n{org_id or ''}\n{api_key}"
-    digest = hashlib.sha256(account.encode()).hexdigest()[:16]
-    return fleet_dir / CACHE_DIR / f"usage-cache-{digest}.json"
+    return fleet_dir / CACHE_DIR / f"usage-cache-{digest(host, org_id or '', api_key)}.json"
 
 
 def tenant_identity(fleet: str, project_name: str, project_id: str | None) -> str:
@@ -117,13 +110,11 @@ class UsageCache:
 
     def _load(self) -> dict[str, CacheEntry]:
         try:
-            text = _read_regular_file(self.path)
+            text = read_regular_file(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
             return {}
-        except (OSError, UnicodeDecodeError) as error:
-            return self._ignored(f"unreadable: {type(error).__name__}")
-        if text is None:
-            return self._ignored(f"not a regular file of at most {MAX_FILE_BYTES} bytes")
+        except LocalFileError as error:
+            return self._ignored(error.reason)
         try:
             document = CacheFile.model_validate_json(text)
         except ValidationError as error:
@@ -142,42 +133,12 @@ class UsageCache:
         """Write atomically: a concurrent reader sees the old file or the new, never half."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            write_atomically(self.path, text)
         except OSError as error:
             self._not_written(error)
-            return
-        temporary = Path(name)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
-            os.replace(temporary, self.path)
-        except OSError as error:
-            self._not_written(error)
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
 
     def _not_written(self, error: OSError) -> None:
         _log.warning("usage_cache_not_written", path=str(self.path), error=str(error))
-
-
-def _read_regular_file(path: Path) -> str | None:
-    """The file's text; None for a symlink, a FIFO, a device or an oversized file.
-
-    The fleet directory comes from git, so `.tenantctl/` could hold a symlink to /dev/zero or
-    a FIFO: the cache is opened without following links and without blocking, and must be a
-    regular file no larger than MAX_FILE_BYTES."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        descriptor = os.open(path, flags)
-    except OSError as error:
-        if error.errno == errno.ELOOP:  # O_NOFOLLOW on a symlink
-            return None
-        raise
-    with os.fdopen(descriptor, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            return None
-        return file.read(MAX_FILE_BYTES + 1).decode("utf-8")
 
 
 async def cached_readings(
@@ -198,3 +159,30 @@ async def cached_readings(
     if fetched:
         cache.store(fetched, identities)
     return dict(sorted({**cached, **fetched}.items())), frozenset(cached)
+
+
+def forget_tenants(state_dir: Path, tenant_ids: Iterable[str]) -> None:
+    """Drop these tenants' readings from every usage cache in `state_dir`: `apply` changed
+    their limits or state, so advice based on them may be obsolete (`usage` reads them again).
+    """
+    forget = set(tenant_ids)
+    if not forget:
+        return
+    for path in sorted(state_dir.glob("usage-cache-*.json")):
+        _drop_entries(path, forget)
+
+
+def _drop_entries(path: Path, tenant_ids: set[str]) -> None:
+    try:
+        document = CacheFile.model_validate_json(read_regular_file(path, MAX_FILE_BYTES))
+    except (OSError, ValidationError):
+        return
+    kept = {tid: entry for tid, entry in document.entries.items() if tid not in tenant_ids}
+    if len(kept) == len(document.entries):
+        return
+    try:
+        write_atomically(
+            path, document.model_copy(update={"entries": kept}).model_dump_json(indent=1)
+        )
+    except OSError as error:
+        _log.warning("usage_cache_not_written", path=str(path), error=str(error))

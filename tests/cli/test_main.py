@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from controller.cli import main
+from tests.spec.fleet_builder import REPO_ROOT
 
 
 def test_a_bad_flag_exits_1_not_2_which_means_changes_present(
@@ -46,3 +47,11 @@ def test_output_into_a_closed_pipe_ends_quietly(monkeypatch: pytest.MonkeyPatch)
     with os.fdopen(writer, "w") as closed_pipe:
         monkeypatch.setattr(sys, "stdout", closed_pipe)
         assert main(["schema", "--kind", "all"]) == 0
+
+
+def test_an_error_message_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    # A tenant id from the command line, echoed in the error, with an escape sequence in it.
+    assert main(["show", "acme\x1b[2J", "--dir", str(REPO_ROOT)]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert "acme\\x1b[2J" in err

@@ -143,7 +143,7 @@ def test_a_saved_plan_without_a_target_is_refused(cli: Any, neon: NeonApi, fleet
     plan_file.write_text(json.dumps(data))
     refused = cli("apply", str(plan_file))
     assert refused.code == 1
-    assert "does not say which Neon it was planned against; plan again" in refused.err
+    assert "the plan's signature does not match: it was edited after" in refused.err
 
 
 def test_plan_out_to_a_missing_folder_is_a_clear_error(

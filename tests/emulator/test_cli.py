@@ -33,19 +33,6 @@ def test_a_busy_port_is_a_one_line_error(
     assert error.count("\n") == 1
 
 
-def test_binding_beyond_localhost_warns_that_the_control_api_is_open(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    with socket.socket() as holder:  # busy, so the command stops right after the warning
-        holder.bind(("0.0.0.0", 0))
-        holder.listen()
-        port = holder.getsockname()[1]
-        assert main(["emulator", "--host", "0.0.0.0", "--port", str(port)]) == EXIT_ERROR
-    warning, error = capsys.readouterr().err.splitlines()
-    assert warning.startswith("tenantctl: warning: serving on 0.0.0.0, beyond this machine")
-    assert error.startswith("tenantctl: error: cannot listen on 0.0.0.0:")
-
-
 def test_an_unusable_state_file_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -64,6 +51,10 @@ def test_an_unusable_state_file_is_a_one_line_error(
         ("--rate-per-minute", "-1", "is negative"),
         ("--operation-seconds", "nan", "not a finite number"),
         ("--burst-per-second", "lots", "is not an integer"),
+        ("--max-body-bytes", "0", "must be at least 1"),
+        ("--max-body-bytes", "1MB", "is not an integer"),
+        ("--idle-timeout", "0", "not a finite number > 0"),
+        ("--request-timeout", "inf", "not a finite number > 0"),
     ],
 )
 def test_bad_flags_are_usage_errors(
@@ -78,7 +69,9 @@ def test_bad_flags_are_usage_errors(
 def test_the_listening_line_gives_the_port_picked_and_the_api_key_never_shows(
     emulator_server_factory: ServerFactory,
 ) -> None:
-    server = emulator_server_factory(api_key="s3cret-test-key-123")
+    server = emulator_server_factory(
+        api_key="s3cret-test-key-123", control_key="c0ntrol-secret-456"
+    )
     line = re.search(r"emulator_listening host=(\S+) port=(\d+) base_url=(\S+)", server.log())
     assert line is not None
     assert line.groups() == ("127.0.0.1", str(server.port), server.base_url)
@@ -89,4 +82,5 @@ def test_the_listening_line_gives_the_port_picked_and_the_api_key_never_shows(
     assert refused.status_code == 401
     server.stop()
     assert "s3cret-test-key-123" not in server.log()
+    assert "c0ntrol-secret-456" not in server.log()
     assert "nope-x1" not in server.log()

@@ -260,3 +260,18 @@ def test_orphans_are_only_reported_when_the_fleet_name_was_not_declared() -> Non
     (orphan,) = plan.orphans
     assert orphan.held is not None
     assert orphan.held.startswith("not suspended: this fleet has no `fleet:` name")
+
+
+def test_a_renamed_fleet_is_one_problem_not_one_conflict_per_tenant() -> None:
+    tenants = [tenant(name) for name in ("a1", "a2", "a3")]
+    live = converged(fleet(*tenants, name="old-name"))
+    plan = plan_changes(fleet(*tenants, name="new-name"), live, PlanOptions())
+    assert plan.conflicts == ()
+    (problem,) = plan.problems
+    assert problem.startswith(
+        "the fleet is named 'new-name' (tenantctl.yaml), but the projects of 3 tenant(s) "
+        "(a1, a2, a3) carry ownership marks of fleet 'old-name'."
+    )
+    assert "set `fleet: old-name` back in tenantctl.yaml" in problem
+    assert not plan.has_changes
+    assert plan.summary().endswith("0 to delete, 1 conflict.")

@@ -37,26 +37,40 @@ class EmulatorProcessError(RuntimeError):
 
 @dataclass(frozen=True)
 class EmulatorOptions:
-    """Command-line settings; test-friendly defaults (no rate limits, instant operations)."""
+    """Command-line settings; test-friendly defaults (no rate limits, instant operations).
+
+    A setting of None leaves its flag out, so the server runs with the command's own default
+    (e.g. `rate_per_minute=None`: Neon's 700/min, as a plain `tenantctl emulator` has).
+    """
 
     api_key: str | None = TEST_API_KEY
+    control_key: str | None = None
+    allow_unauthenticated: bool = False
     operation_seconds: float = 0.0
-    rate_per_minute: int = 0
-    burst_per_second: int = 0
-    consumption_rate_per_minute: int = 0
+    rate_per_minute: int | None = 0
+    burst_per_second: int | None = 0
+    consumption_rate_per_minute: int | None = 0
     seed: int | None = None
+    max_body_bytes: int | None = None
+    idle_timeout_seconds: float | None = None
+    request_timeout_seconds: float | None = None
 
     def arguments(self) -> list[str]:
-        args = [
-            f"--operation-seconds={self.operation_seconds}",
-            f"--rate-per-minute={self.rate_per_minute}",
-            f"--burst-per-second={self.burst_per_second}",
-            f"--consumption-rate-per-minute={self.consumption_rate_per_minute}",
-        ]
-        if self.api_key is not None:
-            args.append(f"--api-key={self.api_key}")
-        if self.seed is not None:
-            args.append(f"--seed={self.seed}")
+        args = [f"--operation-seconds={self.operation_seconds}"]
+        flags = (
+            ("--rate-per-minute", self.rate_per_minute),
+            ("--burst-per-second", self.burst_per_second),
+            ("--consumption-rate-per-minute", self.consumption_rate_per_minute),
+            ("--api-key", self.api_key),
+            ("--control-key", self.control_key),
+            ("--seed", self.seed),
+            ("--max-body-bytes", self.max_body_bytes),
+            ("--idle-timeout", self.idle_timeout_seconds),
+            ("--request-timeout", self.request_timeout_seconds),
+        )
+        args += [f"{flag}={value}" for flag, value in flags if value is not None]
+        if self.allow_unauthenticated:
+            args.append("--allow-unauthenticated")
         return args
 
 
@@ -88,6 +102,11 @@ class EmulatorProcess:
     @property
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """The control API's key: the server's control key if it has one, else its API key."""
+        return {"Authorization": f"Bearer {self.options.control_key or self.api_key}"}
 
     @property
     def pid(self) -> int | None:
@@ -164,7 +183,12 @@ class EmulatorProcess:
     def _control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         # trust_env=False: an HTTP(S)_PROXY in the environment must not catch localhost calls.
         response = httpx.request(
-            method, self.control_url + path, json=body, timeout=30.0, trust_env=False
+            method,
+            self.control_url + path,
+            json=body,
+            headers=self.control_headers,
+            timeout=30.0,
+            trust_env=False,
         )
         if response.status_code >= 400:
             raise EmulatorProcessError(f"{method} /_emulator{path}: {response.text}")
@@ -189,6 +213,11 @@ class EmulatorProcess:
     def set_faults(self, **faults: Any) -> dict[str, Any]:
         """status_rates={"503": 0.1}, latency_ms, drop_after_commit_rate, operation_failure_rate."""
         result: dict[str, Any] = self._control("POST", "/faults", dict(faults))
+        return result
+
+    def faults(self) -> dict[str, Any]:
+        """The fault settings in force."""
+        result: dict[str, Any] = self._control("GET", "/faults")
         return result
 
     def stats(self) -> dict[str, Any]:

@@ -63,9 +63,12 @@ class InProcessEmulator:
         return httpx.AsyncClient(transport=transport or self.transport(), **kwargs)
 
     async def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """Call the control API (`/_emulator{path}`); raises on an error status."""
+        """Call the control API (`/_emulator{path}`) with its key; raises on an error status."""
+        key = self.app.emulator.config.control_api_key or self.api_key
         async with httpx.AsyncClient(transport=self.transport(), base_url=IN_PROCESS_ORIGIN) as c:
-            response = await c.request(method, "/_emulator" + path, json=body)
+            response = await c.request(
+                method, "/_emulator" + path, json=body, headers={"Authorization": f"Bearer {key}"}
+            )
         response.raise_for_status()
         return response.json()
 
