@@ -101,14 +101,15 @@ def connect(
             "that host (any non-empty key for a local `tenantctl emulator`)"
         )
     try:
-        settings = NeonSettings.from_env(env, **rate_overrides(env))
-    except NeonConfigError as error:
-        raise CommandError(str(error)) from None
-    target = PlanTarget(host=settings.host, org_id=settings.org_id, account=account_digest(key))
-    try:
         state_dir = ensure_state_dir(fleet_dir)
     except CommandError:
         state_dir = fleet_dir.resolve() / STATE_DIR  # caches are optional: a read-only checkout
+    try:
+        # Processes on this machine using the same key share one budget through .tenantctl/.
+        settings = NeonSettings.from_env(env, shared_limiter_dir=state_dir, **rate_overrides(env))
+    except NeonConfigError as error:
+        raise CommandError(str(error)) from None
+    target = PlanTarget(host=settings.host, org_id=settings.org_id, account=account_digest(key))
     return Connection(settings, None, target, state_dir=state_dir)
 
 
@@ -156,8 +157,9 @@ def _embedded(
             f"remove {state_dir / STATE_FILE} to start from an empty org"
         ) from None
     transport = httpx.ASGITransport(app=app)
+    # The embedded emulator is for trying things: neither it nor the client paces requests.
     settings = NeonSettings.from_env(
-        {"NEON_API_KEY": EMBEDDED_KEY, "NEON_API_HOST": EMBEDDED_HOST}, **rate_overrides(env)
+        {"NEON_API_KEY": EMBEDDED_KEY, "NEON_API_HOST": EMBEDDED_HOST}, pace=False
     )
     target = PlanTarget(host=f"state in {state_dir}", embedded=True)
     return Connection(settings, transport, target, closer=app.emulator.close, state_dir=state_dir)

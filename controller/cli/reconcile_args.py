@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from controller.cli.common import CommandError
 from controller.cli.connection import Connection
+from controller.neon import command_deadline
 from controller.neon.client import NeonClient
 from controller.neon.errors import NeonError
 from controller.reconcile.observe import ObservationError
@@ -72,7 +73,10 @@ async def neon_client(connection: Connection) -> AsyncIterator[NeonClient]:
     The connection is closed on the way out, so use one `neon_client` per connection.
     """
     try:
-        async with NeonClient(connection.settings, transport=connection.transport) as client:
+        async with (
+            command_deadline(connection.settings),
+            NeonClient(connection.settings, transport=connection.transport) as client,
+        ):
             yield client
     except NeonError as error:
         raise CommandError(f"Neon API: {error}") from None

@@ -15,6 +15,7 @@ from controller.neon.models import (
     Operation,
     Project,
     ProjectConsumptionHistory,
+    ProjectConsumptionV2,
     ProjectListItem,
 )
 
@@ -78,3 +79,14 @@ class OperationsPage(NeonModel):
 class ConsumptionPage(NeonModel):
     projects: list[ProjectConsumptionHistory]
     pagination: Pagination | None = None
+
+
+class ConsumptionV2Page(NeonModel):
+    projects: list[ProjectConsumptionV2]
+    pagination: Pagination | None = None
+
+
+class ConnectionUri(NeonModel):
+    """`{"uri": ...}`: a secret. Kept out of repr, and dropped as soon as it is read."""
+
+    uri: str = Field(repr=False)

@@ -3,13 +3,14 @@
     NeonError                          base of everything below; never raised itself
     ├── NeonConfigError                bad settings or environment, found before any request
     ├── NeonUsageError                 a call the client refuses before sending (bad id, naive time)
+    ├── CommandDeadlineError           a whole command overran `command_deadline_seconds`
     ├── NeonOperationError             an operation Neon scheduled for a mutation did not succeed
     │   ├── OperationFailedError         status `failed`, `error` or `cancelled`
     │   └── OperationDeadlineError       still not terminal when the deadline passed
     └── NeonAPIError                   an HTTP call ended badly
-        ├── OutcomeUnknownError          a mutation was sent but its response was lost (timeout,
-        │   │                            dropped connection, 5xx from a gateway): Neon may or may
-        │   │                            not have acted. Observe before retrying; never re-sent.
+        ├── OutcomeUnknownError          a mutation was sent and Neon may or may not have acted:
+        │   │                            its response was lost (`response_lost`), or Neon answered
+        │   │                            500/502/504/524 or an unreadable 2xx. Never re-sent.
         │   └── CreateOutcomeUnknownError  POST /projects: look the project up by name first
         ├── NeonTemporaryError           retrying later may succeed (reads are retried for you)
         │   ├── LockedError                423: conflicting operations still run on the project
@@ -19,17 +20,22 @@
         │   ├── ServerError                500 and any other 5xx
         │   ├── IncompleteListError        200, but Neon named projects it could not list
         │   └── NeonTransportError         no HTTP response at all: connect failure, timeout, drop
+        │       └── RequestDeadlineError     the exchange, body included, overran its deadline
         └── NeonPermanentError           the same request will fail the same way
             ├── BadRequestError            400
             ├── UnauthorizedError          401: missing or invalid API key
             ├── ForbiddenError             403
-            │   └── ConsumptionUnavailableError  403 from consumption history: plan lacks access
             ├── NotFoundError              404
+            ├── ConsumptionUnavailableError  403 or 404 (`status`) from consumption history: the
+            │                              account's plan lacks this API, or the org is not its
             ├── NotAcceptableError         406: e.g. a consumption range outside its granularity
             ├── PreconditionFailedError    412
             ├── UnprocessableEntityError   422
             ├── UnexpectedStatusError      any other status
             └── InvalidResponseError       a 2xx whose body does not match the contract
+                ├── ResponseTooLargeError    a body over `max_response_bytes`
+                └── EndlessListError         paging that does not progress: a cursor seen before,
+                                             or more items than `max_list_items`
 
 Every error carries `method`, `path`, `status`, `neon_message` (Neon's own `message`), `code` and
 `request_id` (the `X-Request-ID` the client sent, or the one Neon echoed). The text of every error
@@ -45,9 +51,10 @@ from typing import Any
 
 import httpx
 
-from controller.logs import redact_text
+from controller.logs import UPSTREAM_TEXT_MAX_CHARS, clip_text, redact_text, shown_upstream
 
 _SNIPPET_CHARS = 200
+_MAX_REQUEST_ID = 128
 
 
 class NeonError(Exception):
@@ -91,6 +98,10 @@ class NeonUsageError(NeonError):
     """The caller passed something the client refuses before sending anything."""
 
 
+class CommandDeadlineError(NeonError):
+    """A whole command ran past `command_deadline_seconds`; what it was doing was abandoned."""
+
+
 class NeonOperationError(NeonError):
     """An operation Neon scheduled for a mutation did not reach success."""
 
@@ -124,11 +135,20 @@ class NeonAPIError(NeonError):
 
 
 class OutcomeUnknownError(NeonAPIError):
-    """A mutation reached the wire but its response was lost; Neon may or may not have acted."""
+    """A mutation reached Neon and may or may not have been applied; it is never re-sent.
+
+    `response_lost` is True when no HTTP response arrived (timeout, dropped connection, deadline);
+    False when Neon answered (500, 502, 504, 524, or a 2xx whose body could not be read), in
+    which case `status`, `neon_message` and `request_id` hold what Neon said.
+    """
+
+    def __init__(self, summary: str, *, response_lost: bool, **context: Any) -> None:
+        self.response_lost = response_lost
+        super().__init__(summary, **context)
 
 
 class CreateOutcomeUnknownError(OutcomeUnknownError):
-    """POST /projects whose response was lost: look the project up by name before retrying."""
+    """POST /projects whose outcome is unknown: look the project up by name before retrying."""
 
     def __init__(self, summary: str, *, project_name: str | None, **context: Any) -> None:
         self.project_name = project_name
@@ -173,6 +193,11 @@ class NeonTransportError(NeonTemporaryError):
         super().__init__(summary, **context)
 
 
+class RequestDeadlineError(NeonTransportError):
+    """The exchange, response body included, overran `request_deadline_seconds` (a body that
+    trickles in evades httpx's per-read timeouts, never this deadline)."""
+
+
 class NeonPermanentError(NeonAPIError):
     """The same request will fail the same way; fix the request, the key or the plan."""
 
@@ -189,8 +214,13 @@ class ForbiddenError(NeonPermanentError):
     """403: the key or the plan does not allow this."""
 
 
-class ConsumptionUnavailableError(ForbiddenError):
-    """403 from consumption history: the plan lacks it; fall back to the project counters."""
+class ConsumptionUnavailableError(NeonPermanentError):
+    """403 or 404 from a consumption-history route: this account cannot read it.
+
+    `status` tells which: 403, the account's plan lacks this API (e.g. v2 on a legacy plan, or
+    legacy history on a usage-based plan); 404, the account is not a member of the org asked for
+    (or, on the v2 route, the API does not exist for it). Fall back to another source.
+    """
 
 
 class NotFoundError(NeonPermanentError):
@@ -217,6 +247,22 @@ class InvalidResponseError(NeonPermanentError):
     """A 2xx whose body does not match the contract (not JSON, or missing required fields)."""
 
 
+class ResponseTooLargeError(InvalidResponseError):
+    """A response body over `max_response_bytes`; reading stopped there, nothing was parsed."""
+
+
+class EndlessListError(InvalidResponseError):
+    """A list whose paging does not progress: a cursor came back that was seen before, or it
+    grew past `max_list_items`. Neither a partial list nor an endless read is passed off."""
+
+
+def neon_answer(error: NeonError) -> str:
+    """`Neon answered 500 Internal Server Error: <Neon's message>` for an error with a status."""
+    reason = httpx.codes.get_reason_phrase(error.status) if error.status else ""
+    answer = f"Neon answered {error.status} {reason}".rstrip()
+    return f"{answer}: {error.neon_message}" if error.neon_message else answer
+
+
 _ERROR_BY_STATUS: dict[int, type[NeonAPIError]] = {
     400: BadRequestError,
     401: UnauthorizedError,
@@ -236,8 +282,8 @@ _ERROR_BY_STATUS: dict[int, type[NeonAPIError]] = {
 
 
 def error_class_for_status(status: int, *, consumption: bool = False) -> type[NeonAPIError]:
-    """The error class for a non-2xx HTTP status (consumption routes turn 403 into a fallback)."""
-    if consumption and status == 403:
+    """The error class for a non-2xx HTTP status (consumption routes: 403/404 mean unavailable)."""
+    if consumption and status in (403, 404):
         return ConsumptionUnavailableError
     if status in _ERROR_BY_STATUS:
         return _ERROR_BY_STATUS[status]
@@ -252,9 +298,13 @@ def error_from_response(
     sent_request_id: str | None,
     consumption: bool = False,
     retry_after: float | None = None,
+    content: bytes | None = None,
+    text_limit: int = UPSTREAM_TEXT_MAX_CHARS,
 ) -> NeonAPIError:
-    """Build the error for a non-2xx response from Neon's `GeneralError` body, scrubbed."""
-    neon_message, code, echoed_id = _general_error_fields(response)
+    """Build the error for a non-2xx response from Neon's `GeneralError` body, scrubbed and cut
+    at `text_limit` characters. `content` is the body as read (default: `response.content`)."""
+    body = response.content if content is None else content
+    neon_message, code, echoed_id = _general_error_fields(body, text_limit)
     error_class = error_class_for_status(response.status_code, consumption=consumption)
     reason = response.reason_phrase or "HTTP error"
     error = error_class(
@@ -271,21 +321,28 @@ def error_from_response(
     return error
 
 
-def _general_error_fields(response: httpx.Response) -> tuple[str, str, str | None]:
+def _general_error_fields(content: bytes, text_limit: int) -> tuple[str, str, str | None]:
     """(message, code, request_id) of a GeneralError body; a scrubbed snippet of a non-JSON one."""
     try:
-        body = json.loads(response.content) if response.content else None
+        body = json.loads(content) if content else None
     except ValueError:
         body = None
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         code = body.get("code")
         request_id = body.get("request_id")
         return (
-            body["message"],
-            code if isinstance(code, str) else "",
-            request_id if isinstance(request_id, str) and request_id else None,
+            shown_upstream(body["message"], text_limit),
+            clip_text(code, _SNIPPET_CHARS) if isinstance(code, str) else "",
+            _request_id(request_id),
         )
     if body is not None:
         return "", "", None  # JSON, but not an error body: withheld, it may hold anything
-    snippet = response.content[:_SNIPPET_CHARS].decode("utf-8", errors="replace").strip()
+    snippet = content[:_SNIPPET_CHARS].decode("utf-8", errors="replace").strip()
     return redact_text(snippet), "", None  # e.g. a gateway's HTML page
+
+
+def _request_id(value: object) -> str | None:
+    """Neon's echoed request id, if it looks like one (it is printed in every error)."""
+    if isinstance(value, str) and 0 < len(value) <= _MAX_REQUEST_ID and value.isprintable():
+        return value
+    return None

@@ -286,3 +286,48 @@ class ConsumptionPeriod(NeonModel):
 class ProjectConsumptionHistory(NeonModel):
     project_id: str
     periods: list[ConsumptionPeriod] = Field(default_factory=list)
+
+
+# -- consumption history v2 (usage-based plans) ------------------------------------------------
+
+
+class ConsumptionMetricValue(NeonModel):
+    """One metric of one timeframe, e.g. `compute_unit_seconds` = 3600."""
+
+    metric_name: str
+    value: int = 0
+
+
+class ConsumptionTimeframeV2(NeonModel):
+    """One granularity step of v2 consumption; `value_of` reads one metric (None if absent)."""
+
+    timeframe_start: datetime
+    timeframe_end: datetime
+    metrics: list[ConsumptionMetricValue] = Field(default_factory=list)
+
+    def value_of(self, metric_name: str) -> int | None:
+        return next((m.value for m in self.metrics if m.metric_name == metric_name), None)
+
+    def as_dict(self) -> dict[str, int]:
+        """Metric name -> value (a name Neon repeats is summed)."""
+        values: dict[str, int] = {}
+        for metric in self.metrics:
+            values[metric.metric_name] = values.get(metric.metric_name, 0) + metric.value
+        return values
+
+
+class ConsumptionPeriodV2(NeonModel):
+    """One billing period of v2 consumption; `period_end` is only set for past periods."""
+
+    period_id: str | None = None
+    period_plan: str | None = None
+    period_start: Timestamp = None
+    period_end: Timestamp = None
+    consumption: list[ConsumptionTimeframeV2] = Field(default_factory=list)
+
+
+class ProjectConsumptionV2(NeonModel):
+    """A project's v2 consumption (`GET /consumption_history/v2/projects`), oldest first."""
+
+    project_id: str
+    periods: list[ConsumptionPeriodV2] = Field(default_factory=list)

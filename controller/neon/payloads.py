@@ -8,7 +8,7 @@ Neon and must really reach it to clear a limit.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -136,4 +136,4 @@ class EndpointCreate(EndpointUpdate):
     with the same settings an update takes."""
 
     branch_id: str = Field(pattern=NEON_ID.pattern)
-    type: str = Field(pattern=r"^(read_write|read_only)$")
+    type: Literal["read_write", "read_only"]

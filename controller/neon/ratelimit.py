@@ -23,7 +23,9 @@ without a new 429.
 One limiter per (host, API key) is shared by every client in the process through a registry keyed
 on a SHA-256 fingerprint, never on the key itself (and on the clock: a client with an injected
 test clock lives in its own time). Clients that share a key but configure different limits share
-the stricter of the two.
+the stricter of the two. With a shared directory (`shared_limiter_dir`), the buckets live in a
+lock-protected file there (controller.neon.sharedstate) and every process on the machine draws
+from them: SharedRateLimiter. `Unpaced` is the limiter of `pace=False`: it never waits.
 """
 
 from __future__ import annotations
@@ -32,10 +34,14 @@ import hashlib
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
 
 from controller.neon.settings import NeonSettings
+from controller.neon.sharedstate import SharedStateFile
 
 Clock = Callable[[], float]
 ACCOUNT_BUCKET = "account"
@@ -130,6 +136,29 @@ class _Bucket:
         return True
 
 
+class Pacer(Protocol):
+    """What a session needs from a limiter: a slot per request, and news of a 429."""
+
+    def reserve(self, route: str, *, consumption: bool, now: float) -> float: ...
+
+    def penalize(
+        self, route: str, *, consumption: bool, now: float, retry_after: float | None
+    ) -> float | None: ...
+
+
+class Unpaced:
+    """A Pacer that never waits (settings.pace=False: e.g. the embedded emulator, which has no
+    limits). A 429 that still arrives is retried with backoff by the session as usual."""
+
+    def reserve(self, route: str, *, consumption: bool, now: float) -> float:
+        return 0.0
+
+    def penalize(
+        self, route: str, *, consumption: bool, now: float, retry_after: float | None
+    ) -> float | None:
+        return None
+
+
 class RateLimiter:
     """Reserves send times for requests across all buckets they draw from; thread-safe."""
 
@@ -142,9 +171,15 @@ class RateLimiter:
     def limits(self) -> RateLimits:
         return self._limits
 
+    @contextmanager
+    def _state(self) -> Iterator[None]:
+        """Exclusive access to the buckets (a shared limiter also loads and stores them here)."""
+        with self._lock:
+            yield
+
     def reserve(self, route: str, *, consumption: bool, now: float) -> float:
         """Reserve a slot for one request on `route`; returns seconds to wait before sending."""
-        with self._lock:
+        with self._state():
             buckets = self._buckets_for(route, consumption)
             send_at = max(bucket.ready_at(now) for bucket in buckets)
             for bucket in buckets:
@@ -156,7 +191,7 @@ class RateLimiter:
     ) -> float | None:
         """Record a 429 on `route`; if it slowed down, returns the new speed factor of the
         route's budget (the consumption bucket for consumption routes, else the account's)."""
-        with self._lock:
+        with self._state():
             buckets = self._buckets_for(route, consumption)
             slowed = [bucket.penalize(now, retry_after, self._limits) for bucket in buckets]
             if not any(slowed):
@@ -165,7 +200,7 @@ class RateLimiter:
 
     def speed_factor(self, *, now: float, bucket: str = ACCOUNT_BUCKET) -> float:
         """The current fraction of the configured rate a bucket runs at (1.0 = full speed)."""
-        with self._lock:
+        with self._state():
             found = self._buckets.get(bucket)
             return 1.0 if found is None else found.current_factor(now, self._limits)
 
@@ -189,6 +224,67 @@ class RateLimiter:
         return bucket
 
 
+class SharedRateLimiter(RateLimiter):
+    """A RateLimiter whose buckets live in a file that every process on the machine shares.
+
+    Each operation locks the file, loads the buckets, acts, and stores them back, so the
+    processes draw from one set of buckets. Times are stored on the wall clock (this process's
+    clock plus a fixed offset taken at start), so processes, and runs across a reboot, agree.
+    """
+
+    def __init__(self, limits: RateLimits, state: SharedStateFile, *, clock_offset: float):
+        super().__init__(limits)
+        self._file = state
+        self._offset = clock_offset
+
+    @property
+    def path(self) -> str:
+        return str(self._file.path)
+
+    @contextmanager
+    def _state(self) -> Iterator[None]:
+        with self._lock, self._file.exclusive() as stored:
+            self._restore(stored.get("buckets"))
+            yield
+            stored["buckets"] = self._snapshot()
+
+    def _restore(self, stored: object) -> None:
+        if not isinstance(stored, dict):
+            return
+        for name, values in stored.items():
+            if isinstance(name, str) and isinstance(values, list) and len(values) == 4:
+                tat, factor, factor_since, last_penalty = (_number(value) for value in values)
+                bucket = self._bucket(name)
+                bucket.tat = self._local(tat)
+                bucket.factor = factor if 0 < factor <= 1 else 1.0
+                bucket.factor_since = self._local(factor_since)
+                bucket.last_penalty = self._local(last_penalty)
+
+    def _snapshot(self) -> dict[str, list[float | None]]:
+        return {
+            name: [
+                self._shared(bucket.tat),
+                bucket.factor,
+                self._shared(bucket.factor_since),
+                self._shared(bucket.last_penalty),
+            ]
+            for name, bucket in self._buckets.items()
+        }
+
+    def _local(self, shared: float) -> float:
+        return shared - self._offset
+
+    def _shared(self, local: float) -> float | None:
+        return None if math.isinf(local) else local + self._offset
+
+
+def _number(value: object) -> float:
+    """A stored time or factor; None (never) and anything unreadable read as -inf."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return -math.inf
+
+
 def key_fingerprint(host: str, api_key: str) -> str:
     """A stable identifier for (host, key) that reveals nothing about the key."""
     return hashlib.sha256(f"tenantctl-neon-limiter\n{host}\n{api_key}".encode()).hexdigest()
@@ -203,24 +299,42 @@ class RateLimiterRegistry:
     """
 
     def __init__(self) -> None:
-        self._limiters: dict[tuple[str, Clock], RateLimiter] = {}
+        self._limiters: dict[tuple[str, Clock, Path | None], RateLimiter] = {}
         self._lock = threading.Lock()
 
     def limiter_for(
-        self, host: str, api_key: str, limits: RateLimits, *, clock: Clock = time.monotonic
+        self,
+        host: str,
+        api_key: str,
+        limits: RateLimits,
+        *,
+        clock: Clock = time.monotonic,
+        shared_dir: Path | None = None,
     ) -> RateLimiter:
-        key = (key_fingerprint(host, api_key), clock)
+        """The limiter of (host, key, clock); with `shared_dir`, one whose buckets every process
+        on the machine shares through a file there named by the key's fingerprint."""
+        fingerprint = key_fingerprint(host, api_key)
+        key = (fingerprint, clock, shared_dir)
         with self._lock:
             limiter = self._limiters.get(key)
             if limiter is None:
-                limiter = self._limiters[key] = RateLimiter(limits)
+                limiter = self._limiters[key] = _new_limiter(limits, fingerprint, clock, shared_dir)
                 return limiter
         limiter.adopt_stricter(limits)
         return limiter
 
     def fingerprints(self) -> frozenset[str]:
         with self._lock:
-            return frozenset(fingerprint for fingerprint, _ in self._limiters)
+            return frozenset(fingerprint for fingerprint, _, _ in self._limiters)
+
+
+def _new_limiter(
+    limits: RateLimits, fingerprint: str, clock: Clock, shared_dir: Path | None
+) -> RateLimiter:
+    if shared_dir is None:
+        return RateLimiter(limits)
+    state = SharedStateFile(shared_dir, f"ratelimit-{fingerprint[:32]}.json")
+    return SharedRateLimiter(limits, state, clock_offset=time.time() - clock())
 
 
 SHARED_LIMITERS = RateLimiterRegistry()

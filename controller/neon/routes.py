@@ -34,12 +34,15 @@ class Route:
         if fields != set(ids):
             raise NeonUsageError(f"{self.name} needs ids {sorted(fields)}, got {sorted(ids)}")
         for name, value in ids.items():
-            pattern = _OPERATION_ID if name == "operation_id" else NEON_ID
-            if not isinstance(value, str) or not pattern.fullmatch(value):
-                raise NeonUsageError(
-                    f"{self.name}: {name} {value!r} is not a Neon id ({pattern.pattern})"
-                )
+            check_id(self, name, value)
         return self.template.format(**{k: quote(v, safe="") for k, v in ids.items()})
+
+
+def check_id(route: Route, name: str, value: object) -> None:
+    """NeonUsageError unless `value` is a valid id for the parameter `name` of `route`."""
+    pattern = _OPERATION_ID if name == "operation_id" else NEON_ID
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise NeonUsageError(f"{route.name}: {name} {value!r} is not a Neon id ({pattern.pattern})")
 
 
 LIST_PROJECTS = Route("GET", "/projects")
@@ -59,3 +62,4 @@ SUSPEND_ENDPOINT = Route("POST", "/projects/{project_id}/endpoints/{endpoint_id}
 LIST_OPERATIONS = Route("GET", "/projects/{project_id}/operations")
 GET_OPERATION = Route("GET", "/projects/{project_id}/operations/{operation_id}")
 CONSUMPTION_HISTORY = Route("GET", "/consumption_history/projects", consumption=True)
+CONSUMPTION_HISTORY_V2 = Route("GET", "/consumption_history/v2/projects", consumption=True)

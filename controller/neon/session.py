@@ -1,10 +1,13 @@
 """One logical API call to Neon: rate limit, request id, send, map errors, retry per policy.
 
-This is the only place that touches httpx. Each attempt waits for its slot from the shared rate
-limiter, carries a fresh `X-Request-ID`, and ends as a Reply (2xx) or a NeonAPIError from the
-tree in controller.neon.errors. The retry policy (controller.neon.policy) then decides: retry
-after a jittered exponential backoff (or Neon's Retry-After), fail, or, for a mutation whose
-response was lost, raise OutcomeUnknownError without ever re-sending it.
+This is the only place that touches httpx. Each attempt waits for its slot from the rate limiter
+(or none: `pace=False`), carries a fresh `X-Request-ID`, and ends as a Reply (2xx) or a
+NeonAPIError from the tree in controller.neon.errors. Every exchange is bounded: at most
+`max_connections` in flight, the body read streamed up to `max_response_bytes`, and the whole
+exchange, body included, within `request_deadline_seconds`. The retry policy
+(controller.neon.policy) then decides: retry after a jittered exponential backoff (or Neon's
+Retry-After), fail, or, for a mutation whose outcome is unknown, raise OutcomeUnknownError
+without ever re-sending it.
 
 Log events (structlog, fixed names, secrets scrubbed by controller.logs):
 - `neon_request` (debug): one per attempt: method, route, path, status, request_id, attempt,
@@ -16,11 +19,13 @@ Log events (structlog, fixed names, secrets scrubbed by controller.logs):
 - `neon_request_failed`: the call failed for good: route, path, error, status, request_id,
   attempts. Info for a permanent error (the caller may expect it, e.g. a 404), warning when
   temporary failures used up the attempt budget.
-- `neon_outcome_unknown` (error): a mutation's response was lost: route, path, error.
+- `neon_outcome_unknown` (error): a mutation may or may not have been applied: route, path,
+  error, status, response_lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,10 +42,13 @@ from controller.neon.errors import (
     NeonAPIError,
     NeonTransportError,
     OutcomeUnknownError,
+    RequestDeadlineError,
+    ResponseTooLargeError,
     error_from_response,
+    neon_answer,
 )
 from controller.neon.policy import Verdict, verdict
-from controller.neon.ratelimit import RateLimiter
+from controller.neon.ratelimit import Pacer
 from controller.neon.routes import Route
 from controller.neon.settings import ENV_ORG_ID, NeonSettings
 
@@ -105,7 +113,7 @@ class NeonSession:
         self,
         settings: NeonSettings,
         http: httpx.AsyncClient,
-        limiter: RateLimiter,
+        limiter: Pacer,
         *,
         clock: Clock,
         sleep: Sleep,
@@ -124,6 +132,10 @@ class NeonSession:
             jitter=settings.backoff_jitter,
         )
         self._log = get_logger("neon")
+        # At most max_connections exchanges in flight: a request waits here, in O(1), rather
+        # than in httpcore's pool queue, which is rescanned against every connection each time a
+        # request starts or ends (the "pool scanned per request" CPU cost of issue 12).
+        self._in_flight = asyncio.Semaphore(settings.max_connections)
 
     async def send(
         self,
@@ -195,30 +207,78 @@ class NeonSession:
             self._log.debug("neon_throttled", route=route.name, wait_seconds=round(wait, 3))
             await self._sleep(wait)
         request_id = str(uuid.uuid4())
+        request = self._http.build_request(
+            route.method,
+            path,
+            params=list(params),
+            json=body,
+            headers={REQUEST_ID_HEADER: request_id},
+        )
         started = self._clock()
-        try:
-            response = await self._http.request(
-                route.method,
-                path,
-                params=list(params),
-                json=body,
-                headers={REQUEST_ID_HEADER: request_id},
-            )
-        except (httpx.RequestError, OSError) as exc:  # OSError: a transport's reset connection
-            raise _transport_error(route, path, exc, request_id) from exc
+        status, headers, content, complete = await self._exchange(route, path, request, request_id)
         self._log.debug(
             "neon_request",
             method=route.method,
             route=route.name,
             path=path,
-            status=response.status_code,
+            status=status,
             request_id=request_id,
             attempt=attempt,
             elapsed_ms=round((self._clock() - started) * 1000, 1),
         )
-        if response.is_success:
-            return Reply(route.method, path, response.status_code, response.content, request_id)
+        if 200 <= status < 300:
+            if not complete:
+                raise self._too_large(route, path, status, request_id)
+            return Reply(route.method, path, status, content, request_id)
+        response = httpx.Response(status, headers=headers, content=content, request=request)
         raise self._status_error(route, path, response, request_id)
+
+    async def _exchange(
+        self, route: Route, path: str, request: httpx.Request, request_id: str
+    ) -> tuple[int, httpx.Headers, bytes, bool]:
+        """Send and read the body, within the request deadline and the size cap.
+
+        Returns (status, headers, body, complete); `complete` is False when the body passed
+        `max_response_bytes` and reading stopped there.
+        """
+        async with self._in_flight:  # waiting for a slot does not count against the deadline
+            deadline = asyncio.timeout(self._settings.request_deadline_seconds)
+            try:
+                async with deadline:
+                    response = await self._http.send(request, stream=True)
+                    try:
+                        content, complete = await read_capped(
+                            response, self._settings.max_response_bytes
+                        )
+                    finally:
+                        await response.aclose()
+            except (httpx.RequestError, OSError) as exc:  # OSError: a transport's reset
+                if deadline.expired():
+                    raise self._deadline_error(route, path, request_id) from None
+                raise _transport_error(route, path, exc, request_id) from exc
+        return response.status_code, response.headers, content, complete
+
+    def _deadline_error(self, route: Route, path: str, request_id: str) -> RequestDeadlineError:
+        seconds = self._settings.request_deadline_seconds
+        return RequestDeadlineError(
+            f"no complete response from Neon within request_deadline_seconds ({seconds:g} s)",
+            request_sent=True,
+            method=route.method,
+            path=path,
+            request_id=request_id,
+        )
+
+    def _too_large(
+        self, route: Route, path: str, status: int, request_id: str
+    ) -> ResponseTooLargeError:
+        cap = self._settings.max_response_bytes
+        return ResponseTooLargeError(
+            f"the response body is larger than max_response_bytes ({cap} bytes); not read further",
+            method=route.method,
+            path=path,
+            status=status,
+            request_id=request_id,
+        )
 
     def _status_error(
         self, route: Route, path: str, response: httpx.Response, request_id: str
@@ -244,6 +304,7 @@ class NeonSession:
             sent_request_id=request_id,
             consumption=route.consumption,
             retry_after=retry_after,
+            text_limit=self._settings.upstream_text_max_chars,
         )
         if (
             isinstance(error, BadRequestError)
@@ -260,12 +321,20 @@ class NeonSession:
         return min(retry_after, self._settings.retry_after_max_seconds)
 
     def _outcome_unknown(self, route: Route, path: str, error: NeonAPIError) -> OutcomeUnknownError:
+        lost = isinstance(error, NeonTransportError)
         self._log.error(
-            "neon_outcome_unknown", route=route.name, path=path, error=type(error).__name__
+            "neon_outcome_unknown",
+            route=route.name,
+            path=path,
+            error=type(error).__name__,
+            status=error.status,
+            response_lost=lost,
         )
+        what = f"sent, but the response was lost ({error.args[0]})" if lost else neon_answer(error)
         return OutcomeUnknownError(
-            f"sent, but no usable answer came back ({error.args[0]}); Neon may or may not have"
-            " acted. Observe the resource before retrying: this request is not re-sent",
+            f"{what}; Neon may or may not have acted. Observe the resource before retrying:"
+            " this request is not re-sent",
+            response_lost=lost,
             method=route.method,
             path=path,
             status=error.status,
@@ -286,3 +355,22 @@ def _transport_error(
         path=path,
         request_id=request_id,
     )
+
+
+async def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """The body of a streamed response, up to `limit` bytes; (body, complete).
+
+    A Content-Length over the limit is refused before reading; otherwise chunks (decoded, so a
+    compressed body is counted as it expands) are read until the limit is passed.
+    """
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return b"", False
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks), False
+        chunks.append(chunk)
+    return b"".join(chunks), True

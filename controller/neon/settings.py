@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from controller.logs import register_secret
@@ -53,14 +54,31 @@ class NeonSettings:
     operation_poll_initial_seconds: float = 0.5
     operation_poll_multiplier: float = 1.5
     operation_poll_max_seconds: float = 5.0
+    # First wait after a mutation before reading the project's operations list once: how long
+    # Neon's operations usually take. Later reads back off from operation_poll_initial_seconds.
+    operation_expected_seconds: float = 1.0
+    operation_list_limit: int = 50  # operations per list page when confirming (newest first)
     # HTTP.
-    request_timeout_seconds: float = 30.0
+    request_timeout_seconds: float = 30.0  # httpx: per read, write and pool wait
     connect_timeout_seconds: float = 10.0
-    max_connections: int = 32
+    max_connections: int = 16  # in flight at once; more wait in the session, not in httpcore
+    # Bounds on what an upstream can make the client do (a hostile or broken Neon, or a proxy).
+    request_deadline_seconds: float = 120.0  # one exchange, response body included
+    max_response_bytes: int = 16 * 2**20  # a body beyond this is refused, never read whole
+    max_list_items: int = 100_000  # a list longer than any org holds is refused, not paged on
+    upstream_text_max_chars: int = 2000  # Neon's text in an error is cut beyond this
+    command_deadline_seconds: float = 6 * 3600.0  # whole command; the CLI enforces it
+    # Pacing. pace=False turns the client's limiter off (the embedded emulator has no limits);
+    # a 429 is still retried with backoff. shared_limiter_dir: a directory (the CLI passes
+    # .tenantctl/) where processes on this machine using the same key share one set of buckets.
+    pace: bool = True
+    shared_limiter_dir: Path | None = None
 
     def __post_init__(self) -> None:
         register_secret(self.api_key)
         object.__setattr__(self, "host", self.host.rstrip("/"))
+        if isinstance(self.shared_limiter_dir, str) and self.shared_limiter_dir:
+            object.__setattr__(self, "shared_limiter_dir", Path(self.shared_limiter_dir))
         _check_settings(self)
 
     @classmethod
@@ -97,6 +115,16 @@ _POSITIVE = (
     "operation_poll_max_seconds",
     "request_timeout_seconds",
     "connect_timeout_seconds",
+    "operation_expected_seconds",
+    "request_deadline_seconds",
+    "command_deadline_seconds",
+)
+_AT_LEAST_ONE = (
+    "max_attempts",
+    "max_connections",
+    "max_response_bytes",
+    "max_list_items",
+    "upstream_text_max_chars",
 )
 _FRACTIONS = ("rate_slowdown_factor", "rate_min_factor")
 
@@ -123,9 +151,13 @@ def _check_settings(settings: NeonSettings) -> None:
             raise NeonConfigError(
                 f"setting {name} must be in (0, 1], got {getattr(settings, name)!r}"
             )
+    for name in _AT_LEAST_ONE:
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise NeonConfigError(f"setting {name} must be an integer >= 1, got {value!r}")
+    _check_pacing(settings)
     checks = {
-        "max_attempts": settings.max_attempts >= 1,
-        "max_connections": settings.max_connections >= 1,
+        "operation_list_limit": 1 <= settings.operation_list_limit <= 1000,
         "backoff_multiplier": settings.backoff_multiplier >= 1,
         "operation_poll_multiplier": settings.operation_poll_multiplier >= 1,
         "backoff_jitter": 0 <= settings.backoff_jitter < 1,
@@ -135,3 +167,13 @@ def _check_settings(settings: NeonSettings) -> None:
     for name, ok in checks.items():
         if not ok:
             raise NeonConfigError(f"setting {name} is out of range: {getattr(settings, name)!r}")
+
+
+def _check_pacing(settings: NeonSettings) -> None:
+    if not isinstance(settings.pace, bool):
+        raise NeonConfigError(f"setting pace must be true or false, got {settings.pace!r}")
+    directory = settings.shared_limiter_dir
+    if directory is not None and not isinstance(directory, Path):
+        raise NeonConfigError(
+            f"setting shared_limiter_dir must be a directory path, got {directory!r}"
+        )

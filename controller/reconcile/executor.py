@@ -185,17 +185,21 @@ class Executor:
             created = await self._client.create_project(create_request(action.create))
             project_id, endpoints = created.project.id, list(created.endpoints)
             self._observer.created(project_id)
-        except CreateOutcomeUnknownError:
+        except CreateOutcomeUnknownError as error:
             _log.warning("apply_create_outcome_unknown", tenant=action.tenant)
-            project_id = await self._find_created(action, fleet)
+            project_id = await self._find_created(action, fleet, error)
             endpoints = list(await self._client.list_endpoints(project_id))
         await self._settle_new_computes(action, project_id, endpoints)
         branch = next((e.branch_id for e in endpoints if e.type == "read_write"), None)
         await self._create_replicas(project_id, branch, action.create.replicas)
         return project_id
 
-    async def _find_created(self, action: Action, fleet: str) -> str:
-        """After a lost create response: the project we may have made, found by name and mark."""
+    async def _find_created(
+        self, action: Action, fleet: str, error: CreateOutcomeUnknownError
+    ) -> str:
+        """After a create whose outcome is unknown: the project we may have made, found by
+        name and mark. When none is found, say what happened: Neon's own answer, or that
+        no answer came back."""
         wanted = OwnershipMark(fleet=fleet, tenant_id=action.tenant)
         for project in await self._client.list_projects(search=action.project_name):
             if (
@@ -203,10 +207,16 @@ class Executor:
                 and await self._observer.mark(project.id) == wanted
             ):
                 return project.id
+        if error.response_lost:
+            what = "the create was sent but its answer was lost"
+        else:
+            what = f"Neon answered the create with {error.status}"
+            if error.neon_message:
+                what += f": {error.neon_message}"
         raise ApplyRefused(
             Outcome.FAILED,
-            "create response was lost and no project carrying this tenant's mark exists yet; "
-            "run apply again (it will find the project if Neon created it)",
+            f"{what}; no project carrying this tenant's mark exists, so none was created: run "
+            "apply again (it finds the project if Neon created it after all)",
         )
 
     async def _settle_new_computes(

@@ -111,6 +111,9 @@ class NetworkBlock(_FileModel):
     block_public_connections: Flag = Field(
         None, description="Refuse connections from the public internet (default false)"
     )
+    block_vpc_connections: Flag = Field(
+        None, description="Refuse connections through VPC endpoints (default false)"
+    )
 
 
 class MaintenanceWindowBlock(_FileModel):

@@ -212,6 +212,11 @@ FIELDS: tuple[ManagedField, ...] = (
         project_path=("settings", "block_public_connections"), absent=False,
     ),
     ManagedField(
+        "network.block_vpc_connections", "block VPC connections", Flag(), Level.PROJECT, False,
+        *_plan_level("network", "block_vpc_connections"),
+        project_path=("settings", "block_vpc_connections"), absent=False,
+    ),
+    ManagedField(
         "logical_replication", "logical replication", Flag(), Level.PROJECT, None,
         *_plan_level("logical_replication"),
         project_path=("settings", "enable_logical_replication"), absent=False,

@@ -78,7 +78,7 @@ def test_removed_tenant_file_suspends_the_project_and_never_deletes_it(
     assert "orphaned: project" in plan.out
     converge(cli)
     assert neon.project(stark["id"])["name"] == "stark"
-    assert [e["disabled"] for e in neon.endpoints(stark["id"])] == [True]
+    assert [e["disabled"] for e in neon.endpoints(stark["id"])] == [True, True]  # + its replica
     again = cli("apply", "--yes", "--allow-delete", "--max-deletes", "5")
     assert again.code == 0
     assert neon.project(stark["id"])["id"] == stark["id"]

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.anyio
 
 class LockingNeon:
     """Plays Neon's 423 rule: a project is locked from a PATCH until its operation finishes
-    (after two polls). Counts conflicts and how many mutations were in flight together; every
-    exchange is checked against Neon's contract."""
+    (after two reads of the project's operations list). Counts conflicts and how many
+    mutations were in flight together; every exchange is checked against Neon's contract."""
 
     def __init__(self) -> None:
         self.contract = ContractValidator.shared()
@@ -40,12 +40,13 @@ class LockingNeon:
         project_id = request.url.path.split("/")[4]
         if request.method == "PATCH":
             return await self._patch(project_id)
-        operation_id = request.url.path.split("/")[-1]
+        assert request.url.path.endswith("/operations")  # confirmed by the list, never one by one
+        operation_id = self.locked[project_id]
         self.polls[operation_id] += 1
         status = "finished" if self.polls[operation_id] >= 2 else "running"
         if status == "finished":
             del self.locked[project_id]
-        return ok({"operation": operation(operation_id, status, project_id)})
+        return ok({"operations": [operation(operation_id, status, project_id)]})
 
     async def _patch(self, project_id: str) -> httpx.Response:
         if project_id in self.locked:

@@ -17,6 +17,7 @@ from controller.neon.errors import (
     NeonError,
     NeonPermanentError,
     NeonTemporaryError,
+    NotFoundError,
     RateLimitedError,
     ServerError,
     ServiceUnavailableError,
@@ -83,9 +84,30 @@ def test_temporary_and_permanent_are_apart() -> None:
     assert not set(NeonTemporaryError.__subclasses__()) & set(NeonPermanentError.__subclasses__())
 
 
-def test_consumption_403_is_its_own_forbidden_error() -> None:
-    assert error_class_for_status(403, consumption=True) is ConsumptionUnavailableError
-    assert issubclass(ConsumptionUnavailableError, ForbiddenError)
+def test_consumption_403_and_404_are_unavailable_told_apart_by_status() -> None:
+    for status in (403, 404):
+        assert error_class_for_status(status, consumption=True) is ConsumptionUnavailableError
+        error = error_from_response(
+            "GET",
+            "/consumption_history/v2/projects",
+            response(status, b'{"code":"","message":"no"}'),
+            sent_request_id="s",
+            consumption=True,
+        )
+        assert isinstance(error, ConsumptionUnavailableError)
+        assert error.status == status
+    assert error_class_for_status(403) is ForbiddenError
+    assert error_class_for_status(404) is NotFoundError
+
+
+def test_a_long_neon_message_is_cut_with_a_note() -> None:
+    body = b'{"code":"","message":"' + b"x" * 300_000 + b'","request_id":"r-1"}'
+    error = error_from_response(
+        "GET", "/projects", response(500, body), sent_request_id="s", text_limit=2000
+    )
+    assert len(error.neon_message) < 2100
+    assert error.neon_message.endswith("... [cut: 298000 more characters]")
+    assert len(str(error)) < 2300
 
 
 def response(status: int, content: bytes, headers: dict[str, str] | None = None) -> httpx.Response:

@@ -10,6 +10,7 @@ import pytest
 
 from controller.neon import (
     ConsumptionUnavailableError,
+    EndlessListError,
     IncompleteListError,
     InvalidResponseError,
     NeonUsageError,
@@ -117,21 +118,65 @@ async def test_collect_pages_follows_cursors_until_a_short_page() -> None:
         asked.append(cursor)
         return pages[cursor]
 
-    assert await collect_pages(fetch, limit=2, path="/things") == [1, 2, 3, 4, 5]
+    assert await collect_pages(fetch, limit=2, path="/things", max_items=10) == [1, 2, 3, 4, 5]
     assert asked == [None, "c1", "c2"]
 
 
 def test_where_a_list_ends() -> None:
-    assert next_cursor("p-9", 399, 400, previous=None) is None  # a short page: the end
-    assert next_cursor(None, 400, 400, previous=None) is None  # no cursor, none required
-    assert next_cursor("p-9", 400, 400, previous="p-1") == "p-9"
+    assert next_cursor("p-9", 399, 400, set()) is None  # a short page: the end
+    assert next_cursor(None, 400, 400, set()) is None  # no cursor, none required
+    seen = {"p-1"}
+    assert next_cursor("p-9", 400, 400, seen) == "p-9"
+    assert seen == {"p-1", "p-9"}
+
+
+@pytest.mark.parametrize(
+    ("pages", "message"),
+    [
+        (
+            {None: ([1, 2], "a"), "a": ([3, 4], "b"), "b": ([5, 6], "a")},
+            "GET /things: the cursor 'a' came back again: the list does not progress",
+        ),
+        (
+            {None: ([1, 2], "a"), "a": ([3, 4], "a")},
+            "GET /things: the cursor 'a' came back again: the list does not progress",
+        ),
+    ],
+    ids=["cycle", "repeat"],
+)
+async def test_paging_that_cycles_is_an_endless_list(
+    pages: dict[str | None, tuple[list[int], str]], message: str
+) -> None:
+    async def fetch(cursor: str | None) -> tuple[list[int], str | None]:
+        return pages[cursor]
+
+    with pytest.raises(EndlessListError) as caught:
+        await collect_pages(fetch, limit=2, path="/things", max_items=100)
+    assert str(caught.value) == message
+
+
+async def test_a_list_longer_than_max_list_items_is_refused() -> None:
+    """Fresh cursors forever (issue 14: a project list grew to 3 GB in 409 s)."""
+    fetched = 0
+
+    async def fetch(cursor: str | None) -> tuple[list[int], str | None]:
+        nonlocal fetched
+        fetched += 1
+        return [fetched, fetched], f"c{fetched}"
+
+    with pytest.raises(EndlessListError, match=r"longer than max_list_items \(9\)"):
+        await collect_pages(fetch, limit=2, path="/things", max_items=9)
+    assert fetched == 5
 
 
 @pytest.mark.parametrize(
     ("page", "message"),
     [
-        ({"pagination": {"cursor": "tenant-0399"}}, "the cursor 'tenant-0399' came back twice"),
-        ({}, "a full page of 400 came back without a cursor"),
+        (
+            {"pagination": {"cursor": "tenant-0399"}},
+            "the cursor 'tenant-0399' came back again: the list does not progress",
+        ),
+        ({}, "a full page of 400 came back without a cursor: the rest of the list cannot be read"),
     ],
     ids=["repeated-cursor", "no-cursor"],
 )
@@ -150,7 +195,7 @@ async def test_a_project_list_that_cannot_be_read_to_the_end_is_an_error_not_a_s
     async with make_client(neon.transport(), clock) as client:
         with pytest.raises(InvalidResponseError) as caught:
             await client.list_projects()
-    assert str(caught.value) == f"GET /projects: {message}: the rest of the list cannot be read"
+    assert str(caught.value) == f"GET /projects: {message}"
     assert len(neon.requests) == 2
 
 

@@ -155,6 +155,54 @@ async def test_a_lost_create_is_never_resent_and_says_to_look_up_by_name(
 
 
 @pytest.mark.parametrize(
+    "lost",
+    [httpx.ReadTimeout("read timed out"), httpx.RemoteProtocolError("Server disconnected.")],
+    ids=["read-timeout", "dropped"],
+)
+async def test_only_a_create_without_any_answer_says_the_response_was_lost(
+    neon: ScriptedNeon, clock: FakeClock, lost: Exception
+) -> None:
+    neon.on("POST", CREATED, lost)
+    async with make_client(neon.transport(), clock) as client:
+        with pytest.raises(CreateOutcomeUnknownError) as caught:
+            await client.create_project(ProjectCreate(name="tenant-acme"))
+    error = caught.value
+    assert (error.response_lost, error.status, error.neon_message) == (True, None, "")
+    assert "the create was sent but its response was lost" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"), [(500, "Internal Server Error"), (502, "Bad Gateway")]
+)
+async def test_a_create_neon_answered_with_a_5xx_carries_neons_status_message_and_request_id(
+    neon: ScriptedNeon, clock: FakeClock, status: int, reason: str
+) -> None:
+    """Issue 14/10: a real 500 printed "the create response was lost" instead of Neon's words."""
+    answer = httpx.Response(
+        status,
+        json={"code": "", "message": "storage controller unavailable", "request_id": "neon-r-7"},
+    )
+    neon.on("POST", CREATED, answer)
+    async with make_client(neon.transport(), clock) as client:
+        with pytest.raises(CreateOutcomeUnknownError) as caught:
+            await client.create_project(ProjectCreate(name="tenant-acme"))
+    error = caught.value
+    assert len(neon.sent("POST", CREATED)) == 1  # still never re-sent
+    assert (error.status, error.neon_message, error.request_id) == (
+        status,
+        "storage controller unavailable",
+        "neon-r-7",
+    )
+    assert error.response_lost is False
+    assert str(error).startswith(
+        f"POST /projects -> {status}: the create was sent and Neon answered {status} {reason}:"
+        " storage controller unavailable. Neon may have created project 'tenant-acme'"
+    )
+    assert str(error).endswith("[request_id=neon-r-7]")
+    assert "lost" not in str(error)
+
+
+@pytest.mark.parametrize(
     "unusable",
     [b"<html>201 Created</html>", b'{"project": {"name": "tenant-acme"}}'],
     ids=["not-json", "no-project-id"],
@@ -176,7 +224,8 @@ async def test_a_create_answered_with_an_unreadable_201_says_to_look_up_by_name(
             await client.create_project(ProjectCreate(name="tenant-acme"))
     assert len(sent) == 1
     assert (caught.value.method, caught.value.status) == ("POST", 201)
-    assert "(InvalidResponseError)" in str(caught.value)
+    assert "Neon answered 201 Created but its body could not be read" in str(caught.value)
+    assert not caught.value.response_lost
     assert "look it up by name (list_projects(search='tenant-acme'))" in str(caught.value)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from controller.logs import redact_text
@@ -70,9 +72,49 @@ def test_the_key_never_shows_and_is_registered_for_redaction() -> None:
             "setting requests_per_minute must be > 0",
         ),
         ({"NEON_API_KEY": KEY}, {"rate_slowdown_factor": 1.5}, "must be in (0, 1], got 1.5"),
-        ({"NEON_API_KEY": KEY}, {"max_attempts": 0}, "setting max_attempts is out of range: 0"),
+        (
+            {"NEON_API_KEY": KEY},
+            {"max_attempts": 0},
+            "setting max_attempts must be an integer >= 1, got 0",
+        ),
         ({"NEON_API_KEY": KEY}, {"backoff_jitter": 1.0}, "backoff_jitter is out of range"),
         ({"NEON_API_KEY": KEY}, {"retries": 3}, "unknown Neon client setting(s): retries"),
+        (
+            {"NEON_API_KEY": KEY},
+            {"max_response_bytes": 0},
+            "setting max_response_bytes must be an integer >= 1, got 0",
+        ),
+        (
+            {"NEON_API_KEY": KEY},
+            {"max_list_items": 2.5},
+            "setting max_list_items must be an integer >= 1, got 2.5",
+        ),
+        (
+            {"NEON_API_KEY": KEY},
+            {"request_deadline_seconds": 0},
+            "setting request_deadline_seconds must be > 0",
+        ),
+        (
+            {"NEON_API_KEY": KEY},
+            {"command_deadline_seconds": -1},
+            "setting command_deadline_seconds must be > 0",
+        ),
+        (
+            {"NEON_API_KEY": KEY},
+            {"operation_expected_seconds": 0},
+            "setting operation_expected_seconds must be > 0",
+        ),
+        (
+            {"NEON_API_KEY": KEY},
+            {"operation_list_limit": 1001},
+            "setting operation_list_limit is out of range: 1001",
+        ),
+        ({"NEON_API_KEY": KEY}, {"pace": "no"}, "setting pace must be true or false, got 'no'"),
+        (
+            {"NEON_API_KEY": KEY},
+            {"shared_limiter_dir": 3},
+            "setting shared_limiter_dir must be a directory path, got 3",
+        ),
     ],
 )
 def test_bad_configuration_is_a_one_line_error_naming_the_setting(
@@ -88,3 +130,16 @@ def test_a_key_with_spaces_is_refused_without_echoing_it() -> None:
     with pytest.raises(NeonConfigError) as caught:
         NeonSettings(api_key="two words-secretpart")
     assert "secretpart" not in str(caught.value)
+
+
+def test_bounds_default_to_documented_values() -> None:
+    settings = NeonSettings.from_env({"NEON_API_KEY": KEY}, shared_limiter_dir=".tenantctl")
+    assert (
+        settings.max_response_bytes,
+        settings.max_list_items,
+        settings.request_deadline_seconds,
+        settings.upstream_text_max_chars,
+        settings.operation_expected_seconds,
+        settings.pace,
+    ) == (16 * 2**20, 100_000, 120.0, 2000, 1.0, True)
+    assert settings.shared_limiter_dir == Path(".tenantctl")

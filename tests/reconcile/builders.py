@@ -12,7 +12,13 @@ import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from controller.reconcile.changeplan import PROJECT_TARGET, ActionKind, ChangePlan, ComputeSpec
+from controller.reconcile.changeplan import (
+    PROJECT_TARGET,
+    ActionKind,
+    ChangePlan,
+    ComputeSpec,
+    CreateSpec,
+)
 from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.diff import DISABLED_FIELD, NAME_FIELD, REPLICA_COUNT, compute_path_key
 from controller.reconcile.observed import (
@@ -22,7 +28,7 @@ from controller.reconcile.observed import (
     ObservedUsage,
     OwnershipMark,
 )
-from controller.reconcile.ownership import parse_mark
+from controller.reconcile.ownership import mark_annotations, parse_mark
 from controller.spec.managed import BY_KEY, FIELDS, ComputeRole
 from controller.spec.model import Layer, ResolvedTenant, TenantState
 from controller.spec.values import UNREPORTED
@@ -247,3 +253,12 @@ def _set_endpoint_field(e: ObservedEndpoint, field: str, value: object) -> Obser
     if field == DISABLED_FIELD:
         return dataclasses.replace(e, disabled=bool(value))
     return dataclasses.replace(e, values={**e.values, compute_path_key(BY_KEY[field]): value})
+
+
+def create_spec(t: ResolvedTenant, fleet_name: str = FLEET) -> CreateSpec:
+    """What apply sends to create `t`'s project, ownership mark included."""
+    return CreateSpec(
+        name=t.project_name,
+        values=dict(t.values),
+        annotations=mark_annotations(fleet_name, t.id),
+    )

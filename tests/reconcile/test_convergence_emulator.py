@@ -15,16 +15,15 @@ from hypothesis import strategies as st
 from controller.neon.client import NeonClient
 from controller.neon.payloads import EndpointUpdate, ProjectUpdate
 from controller.neon.settings import NeonSettings
-from controller.reconcile.changeplan import CreateSpec, PlanTarget
+from controller.reconcile.changeplan import PlanTarget
 from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.executor import ApplyOptions
-from controller.reconcile.ownership import mark_annotations
 from controller.reconcile.planner import PlanOptions
 from controller.reconcile.requests import create_request
 from controller.reconcile.run import apply_plan, make_plan
-from controller.spec.managed import KEYS, QUOTAS
+from controller.spec.managed import QUOTAS
 from controller.spec.model import ResolvedTenant, TenantState
-from tests.reconcile.builders import tenant
+from tests.reconcile.builders import create_spec, tenant
 from tests.support.fixtures_contract import TransportWrapper
 from tests.support.fixtures_emulator import InProcessEmulator
 
@@ -74,12 +73,7 @@ async def seed(client: NeonClient, live: list[tuple[str, ResolvedTenant, str]]) 
     for tid, before, how in live:
         if how == "missing":
             continue
-        spec = CreateSpec(
-            name=before.project_name,
-            values={key: before.value(key) for key in KEYS},
-            annotations=mark_annotations(FLEET, tid),
-        )
-        created = await client.create_project(create_request(spec))
+        created = await client.create_project(create_request(create_spec(before, FLEET)))
         if how == "renamed":
             await client.update_project(created.project.id, ProjectUpdate(name=f"{tid}-renamed"))
         for endpoint in created.endpoints:

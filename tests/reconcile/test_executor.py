@@ -100,10 +100,8 @@ def test_executor_never_deletes_without_permission_whatever_the_plan_says(
 def test_one_tenants_failure_never_stops_the_others(
     emulator_app: InProcessEmulator, contract_transport: TransportWrapper
 ) -> None:
-    from controller.reconcile.changeplan import CreateSpec
-    from controller.reconcile.ownership import mark_annotations
     from controller.reconcile.requests import create_request
-    from tests.reconcile.builders import tenant
+    from tests.reconcile.builders import create_spec, tenant
 
     async def run() -> dict[str, tuple[Outcome, str]]:
         transport = contract_transport(emulator_app.transport())
@@ -111,12 +109,7 @@ def test_one_tenants_failure_never_stops_the_others(
             actions = []
             for tenant_id in ("a-broken", "b-fine", "c-fine"):
                 t = tenant(tenant_id)
-                spec = CreateSpec(
-                    name=t.project_name,
-                    values=dict(t.values),
-                    annotations=mark_annotations("f", tenant_id),
-                )
-                created = await client.create_project(create_request(spec))
+                created = await client.create_project(create_request(create_spec(t, "f")))
                 endpoint_id = (
                     "ep-no-such-compute" if tenant_id == "a-broken" else created.endpoints[0].id
                 )

@@ -9,13 +9,11 @@ import httpx
 
 from controller.neon.client import NeonClient
 from controller.reconcile.apply_report import Outcome, TenantResult
-from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, CreateSpec, FieldChange
-from controller.reconcile.diff import desired_settings
+from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, FieldChange
 from controller.reconcile.executor import STOPPED_PREFIX, ApplyOptions
-from controller.reconcile.ownership import mark_annotations
 from controller.reconcile.requests import create_request
 from controller.reconcile.run import apply_plan
-from tests.reconcile.builders import tenant
+from tests.reconcile.builders import create_spec, tenant
 from tests.reconcile.test_executor import settings_for
 from tests.support.fixtures_contract import TransportWrapper
 from tests.support.fixtures_emulator import InProcessEmulator
@@ -34,16 +32,7 @@ class StopOnFirstPatch(httpx.AsyncBaseTransport):
 
 
 async def marked_project(client: NeonClient, tenant_id: str) -> tuple[str, str]:
-    t = tenant(tenant_id)
-    spec = CreateSpec(
-        settings=desired_settings(t),
-        region_id=t.region_id,
-        pg_version=t.pg_version,
-        database_name=t.database_name,
-        role_name=t.role_name,
-        annotations=mark_annotations("f", tenant_id),
-    )
-    created = await client.create_project(create_request(spec))
+    created = await client.create_project(create_request(create_spec(tenant(tenant_id), "f")))
     return created.project.id, created.endpoints[0].id
 
 
@@ -102,7 +91,7 @@ def test_a_request_in_flight_finishes_and_the_next_action_does_not_start(
         async with NeonClient(settings_for(emulator_app), transport=transport) as client:
             pid, eid = await marked_project(client, "acme")
             actions = (
-                endpoint_action("acme", ActionKind.UPDATE, pid, eid, "autoscaling_limit_max_cu", 3),
+                endpoint_action("acme", ActionKind.UPDATE, pid, eid, "compute.max_cu", 3),
                 endpoint_action("acme", ActionKind.SUSPEND, pid, eid, "disabled", True),
             )
             report = await apply_plan(

@@ -17,15 +17,13 @@ from hypothesis import strategies as st
 
 from controller.neon.client import NeonClient
 from controller.neon.settings import NeonSettings
-from controller.reconcile.changeplan import CreateSpec
 from controller.reconcile.diff import immutable_changes, replicas_to_create, tenant_changes
 from controller.reconcile.observe import observed_endpoint, observed_project
 from controller.reconcile.observed import ObservedEndpoint, ObservedProject
-from controller.reconcile.ownership import mark_annotations
 from controller.reconcile.requests import create_request, replica_request
 from controller.spec.managed import FIELDS, KEYS, ComputeRole, Level, Mutability
 from controller.spec.model import ResolvedTenant
-from tests.reconcile.builders import tenant
+from tests.reconcile.builders import create_spec, tenant
 from tests.support.fixtures_contract import TransportWrapper
 from tests.support.fixtures_emulator import InProcessEmulator
 
@@ -65,6 +63,7 @@ def tenants(draw: st.DrawFn) -> ResolvedTenant:
         "network.allowed_ips": draw(ADDRESSES),
         "network.protected_branches_only": draw(st.booleans()),
         "network.block_public_connections": draw(st.booleans()),
+        "network.block_vpc_connections": draw(st.booleans()),
         "logical_replication": draw(st.sampled_from([None, False, True])),
         "maintenance_window": draw(WINDOWS),
         "read_replicas.count": draw(st.integers(0, 2)),
@@ -110,12 +109,7 @@ async def observe_created(
     client: NeonClient, desired: ResolvedTenant
 ) -> tuple[ObservedProject, tuple[ObservedEndpoint, ...]]:
     """Create the tenant's project the way apply does, then observe it the way plan does."""
-    spec = CreateSpec(
-        name=desired.project_name,
-        values={key: desired.value(key) for key in KEYS},
-        annotations=mark_annotations("prop", desired.id),
-    )
-    created = await client.create_project(create_request(spec))
+    created = await client.create_project(create_request(create_spec(desired, "prop")))
     project_id = created.project.id
     for replica in replicas_to_create(desired, set()):
         await client.create_endpoint(project_id, replica_request(created.branch.id, replica))

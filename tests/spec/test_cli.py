@@ -91,6 +91,7 @@ def test_show_prints_each_setting_with_the_layer_that_set_it(
         "network.allowed_ips               [] (no restriction)  default",
         "network.protected_branches_only   false                default",
         "network.block_public_connections  false                default",
+        "network.block_vpc_connections     false                default",
         "logical_replication               (not managed)        default",
         "maintenance_window                (not managed)        default",
         "read_replicas.count               0                    default",

@@ -64,6 +64,7 @@ overrides:
         "network.allowed_ips": [],
         "network.protected_branches_only": False,
         "network.block_public_connections": False,
+        "network.block_vpc_connections": False,
         "logical_replication": None,  # not managed unless written
         "maintenance_window": None,
         "read_replicas.count": 0,
