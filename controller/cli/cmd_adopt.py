@@ -1,9 +1,11 @@
 """`tenantctl adopt TENANT --project-id ID`: bring an existing Neon project under management.
 
 Neon cannot add annotations to a project after creation, so the binding lives in git: the
-tenant file gets `project_id: ID`, and the tenant is matched by id from then on. The project
-is checked first (it exists, its region and Postgres version fit the tenant, it is not another
-tenant's), and the edited fleet is validated again before the edit is kept.
+tenant file gets `project_id: ID`, and the tenant is matched by id from then on. The adoption
+is also recorded in the fleet's ledger, `adopted.yaml`, so that the project is suspended and
+reported as orphaned (never forgotten) if the tenant file is removed. The project is checked
+first (it exists, its region and Postgres version fit the tenant, it is not another tenant's),
+and the edited fleet is validated again before the edits are kept.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import asyncio
 import logging
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from controller.cli.common import CommandError, add_fleet_dir_argument, write_atomically
 from controller.cli.connection import Connection, connect
 from controller.cli.fleet_loading import require_valid_fleet
-from controller.cli.reconcile_args import neon_client
+from controller.cli.ledger_file import record_adoptions
+from controller.cli.reconcile_args import add_emulator_argument, neon_client
 from controller.cli.tenant_file import with_project_id
 from controller.logs import configure_logging
 from controller.neon.errors import NotFoundError
@@ -50,6 +54,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     add_fleet_dir_argument(parser)
+    add_emulator_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -60,20 +65,43 @@ def run(args: argparse.Namespace) -> int:
     if tenant is None:
         raise CommandError(f"no tenant {args.tenant!r} in {args.fleet_dir / 'tenants'}")
     project_id = args.project_id
+    if tenant.project_id == project_id and fleet.adopted.get(tenant.id) != project_id:
+        # Bound by hand, or adopted before the ledger existed: only record it.
+        _record(args, fleet, tenant.id, project_id, edit=None)
+        print(f"adopted.yaml: {tenant.id}: {project_id} recorded.")
+        return 0
     _check_binding(tenant, project_id, fleet.tenants.values())
-    connection = connect(args.fleet_dir)
+    connection = connect(args.fleet_dir, command="adopt", emulator_flag=args.emulator)
     asyncio.run(_check_project(connection, fleet, tenant, project_id, replace=args.replace))
     path = args.fleet_dir / fleet.sources[tenant.id]
     original = path.read_text(encoding="utf-8")
     write_atomically(path, with_project_id(original, project_id))
-    result = load_fleet(args.fleet_dir)
-    if result.errors:
-        write_atomically(path, original)
-        details = "; ".join(str(e) for e in result.errors)
-        raise CommandError(f"adopting would make the fleet invalid, file left unchanged: {details}")
-    print(f"{fleet.sources[tenant.id]}: project_id: {project_id} added.")
+    _record(args, fleet, tenant.id, project_id, edit=(path, original))
+    print(f"{fleet.sources[tenant.id]}: project_id: {project_id} added (recorded in adopted.yaml).")
     print("Run `tenantctl plan` to see what applying the tenant's plan to it would change.")
     return 0
+
+
+def _record(
+    args: argparse.Namespace,
+    fleet: DesiredFleet,
+    tenant_id: str,
+    project_id: str,
+    *,
+    edit: tuple[Path, str] | None,
+) -> None:
+    """Record the adoption in adopted.yaml; undo it (and the tenant file's edit) if the fleet
+    would no longer validate."""
+    ledger = record_adoptions(args.fleet_dir, fleet.adopted, {tenant_id: project_id})
+    result = load_fleet(args.fleet_dir)
+    if result.errors:
+        ledger.undo()
+        if edit is not None:
+            write_atomically(*edit)
+        details = "; ".join(str(e) for e in result.errors)
+        raise CommandError(
+            f"adopting would make the fleet invalid, files left unchanged: {details}"
+        )
 
 
 def _check_binding(

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         max_deletes=args.max_deletes,
         targets=checked_targets(fleet, args.target),
     )
-    connection = connect(args.fleet_dir, emulator_flag=args.emulator)
+    connection = connect(args.fleet_dir, command="plan", emulator_flag=args.emulator)
     desired = desired_fleet(fleet, org_id=connection.settings.org_id)
 
     async def planned() -> ChangePlan:

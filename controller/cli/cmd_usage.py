@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(level=logging.WARNING)
     fleet = require_valid_fleet(args.fleet_dir)
     scope = tenants_in_scope(fleet, args)
-    connection = connect(args.fleet_dir, emulator_flag=args.emulator)
+    connection = connect(args.fleet_dir, command="usage", emulator_flag=args.emulator)
     return execute(args, fleet, scope, connection, local_clock=utc_now)
 
 

@@ -1,16 +1,19 @@
 """`tenantctl validate`: check the whole fleet's YAML, offline, and report every error at once.
 
 Errors go to stdout as `path:line:column: message` (like a linter's findings), warnings to
-stderr; the exit code is 0 when the fleet is valid and 1 otherwise. Nothing contacts Neon.
+stderr (one of them: `.tenantctl/` exists and git would commit it); the exit code is 0 when
+the fleet is valid and 1 otherwise. Nothing contacts Neon.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import Counter
 
 from controller.cli.common import EXIT_ERROR, EXIT_OK, add_fleet_dir_argument
 from controller.cli.fleet_loading import count, error_summary, print_warnings
+from controller.cli.state_dir import unignored_state_dir
 from controller.spec import DesiredFleet, load_fleet
 
 
@@ -33,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     """Validate the fleet in `args.fleet_dir`."""
     result = load_fleet(args.fleet_dir)
     print_warnings(result)
+    unignored = unignored_state_dir(args.fleet_dir)
+    if unignored is not None:
+        print(f"warning: {unignored}", file=sys.stderr)
     if result.fleet is None:
         for error in result.errors:
             print(error)

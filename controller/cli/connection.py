@@ -1,10 +1,11 @@
 """Which Neon tenantctl talks to: the real API, or the embedded emulator when no key is set.
 
-With neither NEON_API_KEY nor NEON_API_HOST set, plan and apply run against the emulator
-in-process, its state kept under `.tenantctl/` in the fleet directory, and say so on their
-first line; `--emulator` chooses it explicitly. In CI (`CI=true`) apply refuses the embedded
-emulator unless `--emulator` is given, so a job that lost its API key cannot report a fake
-success.
+With neither NEON_API_KEY nor NEON_API_HOST set, every command that reads Neon runs against
+the emulator in-process, its state kept under `.tenantctl/` in the fleet directory, and says so
+on its first line; `--emulator` chooses it explicitly. In CI (`CI=true`) every such command
+(plan, apply, usage, status, connection, import, adopt) refuses the embedded emulator unless
+`--emulator` is given, so a job that lost its API key cannot report a fake success or an
+all-green usage check.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 import httpx
 
 from controller.cli.common import CommandError
+from controller.cli.state_dir import STATE_DIR as STATE_DIR
+from controller.cli.state_dir import ensure_state_dir
 from controller.emulator import EmulatorConfig, StateFileError, create_app
 from controller.localfiles import digest, read_regular_file, write_atomically
 from controller.neon.errors import NeonConfigError
@@ -28,7 +31,6 @@ from controller.reconcile.plan_file import signing_key
 
 EMBEDDED_HOST = "http://embedded-emulator.tenantctl.invalid/api/v2"
 EMBEDDED_KEY = "embedded-emulator-key"
-STATE_DIR = ".tenantctl"
 STATE_FILE = "emulator.sqlite3"
 PLAN_KEY_FILE = "plan-signing-key"
 # Rate budgets are settings: lower them when other tools share the account's 700/min.
@@ -78,24 +80,30 @@ def connect(
     fleet_dir: Path,
     *,
     for_apply: bool = False,
+    command: str | None = None,
     emulator_flag: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> Connection:
     """Resolve the target from the environment, refusing unsafe or incomplete setups.
 
     `emulator_flag` (`--emulator`) chooses the embedded emulator whatever the environment
-    holds, so a demo never reaches a real account by accident.
+    holds, so a demo never reaches a real account by accident. `command` names the command in
+    the CI refusal (`for_apply` is `command="apply"`).
     """
     env = os.environ if environ is None else environ
     key, host = env.get("NEON_API_KEY", "").strip(), env.get("NEON_API_HOST", "").strip()
     if emulator_flag or (not key and not host):
-        return _embedded(fleet_dir, for_apply=for_apply, emulator_flag=emulator_flag, env=env)
+        name = "apply" if for_apply else command or "this command"
+        return _embedded(fleet_dir, command=name, emulator_flag=emulator_flag, env=env)
     if not key:
         raise CommandError(
             f"NEON_API_HOST is set ({host}) but NEON_API_KEY is not: export the API key for "
             "that host (any non-empty key for a local `tenantctl emulator`)"
         )
-    state_dir = fleet_dir.resolve() / STATE_DIR
+    try:
+        state_dir = ensure_state_dir(fleet_dir)
+    except CommandError:
+        state_dir = fleet_dir.resolve() / STATE_DIR  # caches are optional: a read-only checkout
     try:
         # Processes on this machine using the same key share one budget through .tenantctl/.
         settings = NeonSettings.from_env(env, shared_limiter_dir=state_dir, **rate_overrides(env))
@@ -128,21 +136,19 @@ def rate_overrides(env: Mapping[str, str]) -> dict[str, float]:
 
 
 def _embedded(
-    fleet_dir: Path, *, for_apply: bool, emulator_flag: bool, env: Mapping[str, str]
+    fleet_dir: Path, *, command: str, emulator_flag: bool, env: Mapping[str, str]
 ) -> Connection:
-    if for_apply and env.get("CI", "").strip().lower() == "true" and not emulator_flag:
+    if env.get("CI", "").strip().lower() == "true" and not emulator_flag:
+        doing = "apply to" if command == "apply" else f"run `tenantctl {command}` against"
         raise CommandError(
-            "CI=true and no NEON_API_KEY: refusing to apply to the embedded emulator, so that "
-            "a CI job that lost its API key cannot report success; set NEON_API_KEY, or pass "
-            "--emulator to apply to the emulator on purpose"
+            f"CI=true and no NEON_API_KEY: refusing to {doing} the embedded emulator, so that "
+            "a CI job that lost its API key cannot report success (or an all-green check); "
+            "set NEON_API_KEY, or pass --emulator to use the emulator on purpose"
         )
-    state_dir = fleet_dir.resolve() / STATE_DIR
     try:
-        state_dir.mkdir(exist_ok=True)
-    except OSError as error:
-        raise CommandError(
-            f"cannot create {state_dir} for the embedded emulator: {error}"
-        ) from None
+        state_dir = ensure_state_dir(fleet_dir)
+    except CommandError as error:
+        raise CommandError(f"the embedded emulator needs its state folder: {error}") from None
     try:
         app = create_app(EmulatorConfig(state_file=state_dir / STATE_FILE, operation_seconds=0))
     except StateFileError as error:

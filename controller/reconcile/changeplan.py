@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -54,9 +54,11 @@ class FieldChange(_Frozen):
 
 
 class ComputeSpec(_Frozen):
-    """A read replica to create: a read-only compute named so tenantctl knows it as its own."""
+    """A compute to create: a read replica (read-only, named so tenantctl knows it as its own),
+    or, repairing a project tenantctl created, its missing primary (`read_write`, no name)."""
 
-    name: str
+    name: str | None
+    compute_type: Literal["read_only", "read_write"] = "read_only"
     min_cu: float
     max_cu: float
     suspend_timeout_seconds: int
@@ -137,6 +139,29 @@ class Orphan(_Frozen):
     held: str | None = None
 
 
+class FailedOperation(_Frozen):
+    """The Neon operation a health problem comes from (its error text is Neon's, untrusted)."""
+
+    operation_id: str
+    action: str
+    status: str
+    error: str | None = None
+
+
+class HealthIssue(_Frozen):
+    """Why a tenant's project is unhealthy, and what to do (see controller.reconcile.health).
+
+    `repair` is True when this plan holds the action that fixes it (apply carries it out).
+    """
+
+    tenant: str
+    project_id: str
+    problem: str
+    advice: str
+    operation: FailedOperation | None = None
+    repair: bool = False
+
+
 class PlanTarget(_Frozen):
     """Where the plan was made: the Neon API host and org, or the embedded emulator.
 
@@ -172,6 +197,7 @@ class ChangePlan(_Frozen):
     )
     unmanaged_projects: int = 0
     targeted: tuple[str, ...] | None = None
+    health: tuple[HealthIssue, ...] = ()
 
     @property
     def has_changes(self) -> bool:

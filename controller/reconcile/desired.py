@@ -8,7 +8,7 @@ interprets YAML. This adds what the planner needs beyond the fleet files: the or
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from controller.spec.model import DesiredFleet, ResolvedTenant
 
@@ -18,12 +18,15 @@ class DesiredFleetState:
     """Every tenant the fleet directory declares, plus fleet-wide identity.
 
     Orphans are only suspended when the fleet's name was declared (`fleet_declared`).
+    `adopted` is the adoption ledger (tenant id -> project id, `adopted.yaml`): a project listed
+    there counts as carrying that tenant's mark, even when the tenant's file is gone.
     """
 
     fleet: str
     tenants: Mapping[str, ResolvedTenant]
     org_id: str | None = None
     fleet_declared: bool = True
+    adopted: Mapping[str, str] = field(default_factory=dict)
 
 
 def desired_fleet(fleet: DesiredFleet, *, org_id: str | None = None) -> DesiredFleetState:
@@ -33,4 +36,5 @@ def desired_fleet(fleet: DesiredFleet, *, org_id: str | None = None) -> DesiredF
         tenants=dict(sorted(fleet.tenants.items())),
         org_id=org_id,
         fleet_declared=fleet.settings.fleet_declared,
+        adopted=dict(sorted(fleet.adopted.items())),
     )

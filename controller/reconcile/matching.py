@@ -2,13 +2,15 @@
 
 Order of evidence, strongest first: the ownership mark on the project's root branch, written
 by tenantctl at creation and immutable since; the tenant file's `project_id` (set by `adopt`)
-for projects that carry no mark; then the deterministic name. Until the mark has been read a
-match is tentative, and anything the plan would do with it waits for that read. A project
+for projects that carry no mark, and the adoption ledger (`adopted.yaml`), which stands in for
+the mark an adopted project cannot carry; then the deterministic name. Until the mark has been
+read a match is tentative, and anything the plan would do with it waits for that read. A project
 whose mark names another tenant or fleet is never claimed, whatever points at it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,8 +66,28 @@ class _Index:
     marks: Mapping[str, OwnershipMark | None]
 
 
+def with_adoption_ledger(desired: DesiredFleetState, observed: ObservedFleet) -> ObservedFleet:
+    """The observation with the ledger applied: a project listed in `adopted.yaml` whose mark
+    was read and found empty counts as carrying its tenant's mark (Neon cannot mark it). A real
+    mark always wins: a listed project marked for someone else is theirs. Idempotent."""
+    synthetic = {
+        project_id: OwnershipMark(fleet=desired.fleet, tenant_id=tenant_id)
+        for tenant_id, project_id in desired.adopted.items()
+        if project_id in observed.marks and observed.marks[project_id] is None
+    }
+    if not synthetic:
+        return observed
+    return dataclasses.replace(observed, marks={**observed.marks, **synthetic})
+
+
+def adopted_by_ledger(desired: DesiredFleetState, project_id: str, tenant_id: str) -> bool:
+    """Whether the ledger records `project_id` as adopted by `tenant_id`."""
+    return desired.adopted.get(tenant_id) == project_id
+
+
 def match_fleet(desired: DesiredFleetState, observed: ObservedFleet) -> Matching:
     """Match every tenant to at most one project, in tenant-id order (deterministic)."""
+    observed = with_adoption_ledger(desired, observed)
     projects = sorted(observed.projects, key=lambda p: p.project_id)
     by_id = {p.project_id: p for p in projects}
     bound = {
@@ -116,7 +138,8 @@ def _match_adopted(tenant: ResolvedTenant, index: _Index) -> TenantMatch:
             return TenantMatch(tenant)  # already gone, as wanted
         reason = (
             f"project {tenant.project_id} (project_id in the tenant file) does not exist; "
-            "restore it, or remove project_id to let tenantctl create a new project"
+            "restore it, or remove project_id (and its line in adopted.yaml) to let tenantctl "
+            "create a new project"
         )
         return TenantMatch(tenant, conflict=reason)
     if project.project_id not in index.marks:

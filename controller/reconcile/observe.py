@@ -17,12 +17,13 @@ from typing import Any, TypeVar
 from controller.logs import get_logger
 from controller.neon.client import NeonClient
 from controller.neon.errors import NotFoundError
-from controller.neon.models import BranchList, Endpoint, Project, ProjectListItem
+from controller.neon.models import BranchList, Endpoint, Operation, Project, ProjectListItem
 from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.mark_cache import MarkCache
 from controller.reconcile.observed import (
     ObservedEndpoint,
     ObservedFleet,
+    ObservedOperation,
     ObservedProject,
     ObservedUsage,
     OwnershipMark,
@@ -33,6 +34,7 @@ from controller.spec.managed import FIELDS, ManagedField, dig
 from controller.spec.values import UNREPORTED
 
 MAX_ROUNDS = 6
+OPERATIONS_READ = 20  # the newest operations of a project that looks unhealthy
 _LISTED_FIELDS = tuple(f for f in FIELDS if f.project_path is not None)
 _COMPUTE_FIELDS = tuple(f for f in FIELDS if f.compute_path is not None)
 _log = get_logger("observe")
@@ -56,8 +58,15 @@ def observed_project(item: ProjectListItem | Project) -> ObservedProject:
         found = _observed(field, dig(data, field.project_path))
         if found is not UNREPORTED:
             values[field.key] = found
+    active = item.active_time if isinstance(item, ProjectListItem) else item.active_time_seconds
     created = item.created_at.isoformat() if item.created_at else None
-    return ObservedProject(project_id=item.id, name=item.name, values=values, created_at=created)
+    return ObservedProject(
+        project_id=item.id,
+        name=item.name,
+        values=values,
+        created_at=created,
+        active_time_seconds=active,
+    )
 
 
 def observed_endpoint(endpoint: Endpoint) -> ObservedEndpoint:
@@ -86,6 +95,18 @@ def _observed(field: ManagedField, raw: Any) -> Any:
     if raw is UNREPORTED or raw is None:
         return field.absent if field.absent is UNREPORTED else field.kind.canonical(field.absent)
     return field.kind.observe(raw)
+
+
+def observed_operation(operation: Operation) -> ObservedOperation:
+    """An operation as health analysis reads it (newest first, as Neon lists them)."""
+    return ObservedOperation(
+        operation_id=operation.id,
+        action=operation.action,
+        status=operation.status,
+        branch_id=operation.branch_id,
+        endpoint_id=operation.endpoint_id,
+        error=operation.error,
+    )
 
 
 def mark_of(branches: BranchList) -> OwnershipMark | None:
@@ -160,16 +181,18 @@ class Observer:
 
     async def fill(self, observed: ObservedFleet, missing: MissingObservations) -> ObservedFleet:
         """Read the missing computes, marks and usage, and return the enlarged observation."""
-        endpoints, marks, usage = await asyncio.gather(
+        endpoints, marks, usage, operations = await asyncio.gather(
             self._each(missing.endpoints, self._endpoints),
             self._each(missing.marks, self._mark),
             self._each(missing.usage, self._usage),
+            self._each(missing.operations, self._operations),
         )
         _log.info(
             "observe_round",
             endpoints=len(endpoints),
             marks=len(marks),
             usage=len(usage),
+            operations=len(operations),
         )
         return dataclasses.replace(
             observed,
@@ -177,6 +200,7 @@ class Observer:
             marks={**observed.marks, **marks},
             usage={**observed.usage, **usage},
             cached_marks=observed.cached_marks - marks.keys(),
+            operations={**observed.operations, **operations},
         )
 
     async def project_state(
@@ -270,6 +294,10 @@ class Observer:
 
     async def _mark(self, project_id: str) -> OwnershipMark | None:
         return mark_of(await self._branch_list(project_id))
+
+    async def _operations(self, project_id: str) -> tuple[ObservedOperation, ...]:
+        listed = await self._client.list_operations(project_id, limit=OPERATIONS_READ)
+        return tuple(observed_operation(op) for op in listed)
 
     async def _usage(self, project_id: str) -> ObservedUsage:
         project = await self._client.get_project(project_id)

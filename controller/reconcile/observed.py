@@ -51,6 +51,18 @@ class ObservedUsage:
 
 
 @dataclass(frozen=True)
+class ObservedOperation:
+    """One of a project's recent operations (read only for projects that look unhealthy)."""
+
+    operation_id: str
+    action: str
+    status: str
+    branch_id: str | None = None
+    endpoint_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class ObservedProject:
     """A live project from the project list.
 
@@ -63,6 +75,9 @@ class ObservedProject:
     name: str
     values: Mapping[str, Any] = field(default_factory=dict)
     created_at: str | None = None  # ISO time, to tell twins apart (never compared as a setting)
+    # Active time this billing period as the project list reports it (None: not reported);
+    # health uses it to suspect a quota suspension without reading the project's counters.
+    active_time_seconds: int | None = None
 
     def fingerprint_fields(self) -> dict[str, object]:
         """The fields a plan depends on; a change to any of them makes a saved plan stale."""
@@ -84,6 +99,8 @@ class ObservedFleet:
     - `usage`: consumption per project id, where it was read.
     - `cached_marks`: projects whose mark came from the local cache, not from Neon in this run
       (it saves reads, but a create is never decided on it).
+    - `operations`: recent operations per project id, read only for projects whose computes
+      look unhealthy (see controller.reconcile.health).
     """
 
     projects: tuple[ObservedProject, ...]
@@ -91,6 +108,7 @@ class ObservedFleet:
     marks: Mapping[str, OwnershipMark | None] = field(default_factory=dict)
     usage: Mapping[str, ObservedUsage] = field(default_factory=dict)
     cached_marks: frozenset[str] = frozenset()  # marks known only from the local cache
+    operations: Mapping[str, tuple[ObservedOperation, ...]] = field(default_factory=dict)
 
 
 def fingerprint(project: ObservedProject | None, endpoints: tuple[ObservedEndpoint, ...]) -> str:

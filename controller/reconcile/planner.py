@@ -2,7 +2,8 @@
 
 No I/O, no clock, no logging. Observation is incremental: `missing_observations` says which
 further reads the plan depends on (computes of matched projects, ownership marks of projects
-about to be changed or not yet claimed, usage of projects whose limits go down). The shell reads
+about to be changed or not yet claimed, usage of projects whose limits go down, and the recent
+operations and usage of projects that look unhealthy: controller.reconcile.health). The shell reads
 them and plans again; a plan is only final once nothing is missing.
 """
 
@@ -18,6 +19,7 @@ from controller.reconcile.changeplan import (
     ChangePlan,
     CreateSpec,
     FieldChange,
+    HealthIssue,
     Note,
     Orphan,
 )
@@ -32,7 +34,15 @@ from controller.reconcile.diff import (
     tenant_changes,
     wanted_project_values,
 )
-from controller.reconcile.matching import MatchedBy, Matching, TenantMatch, match_fleet
+from controller.reconcile.health import check_health
+from controller.reconcile.matching import (
+    MatchedBy,
+    Matching,
+    TenantMatch,
+    adopted_by_ledger,
+    match_fleet,
+    with_adoption_ledger,
+)
 from controller.reconcile.observed import ObservedEndpoint, ObservedFleet, ObservedProject
 from controller.reconcile.observed import fingerprint as observed_fingerprint
 from controller.reconcile.ownership import mark_annotations
@@ -66,9 +76,10 @@ class MissingObservations:
     endpoints: frozenset[str] = frozenset()
     marks: frozenset[str] = frozenset()
     usage: frozenset[str] = frozenset()
+    operations: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.endpoints or self.marks or self.usage)
+        return bool(self.endpoints or self.marks or self.usage or self.operations)
 
 
 @dataclass
@@ -84,10 +95,12 @@ class _Analysis:
     endpoints: set[str] = field(default_factory=set)
     marks: set[str] = field(default_factory=set)
     usage: set[str] = field(default_factory=set)
+    operations: set[str] = field(default_factory=set)
+    health: list[HealthIssue] = field(default_factory=list)
     names: dict[str, list[str]] = field(default_factory=dict)
 
     def missing(self) -> int:
-        return len(self.endpoints) + len(self.marks) + len(self.usage)
+        return len(self.endpoints) + len(self.marks) + len(self.usage) + len(self.operations)
 
 
 def missing_observations(
@@ -99,6 +112,7 @@ def missing_observations(
         endpoints=frozenset(analysis.endpoints),
         marks=frozenset(analysis.marks),
         usage=frozenset(analysis.usage),
+        operations=frozenset(analysis.operations),
     )
 
 
@@ -125,22 +139,24 @@ def plan_changes(
         notes=tuple(sorted(analysis.notes, key=lambda n: (n.tenant, n.text))),
         unmanaged_projects=analysis.unmanaged,
         targeted=tuple(sorted(options.targets)) if options.targets is not None else None,
+        health=tuple(sorted(analysis.health, key=lambda h: (h.tenant, h.project_id, h.problem))),
     )
 
 
 def _analyse(
     desired: DesiredFleetState, observed: ObservedFleet, options: PlanOptions
 ) -> _Analysis:
+    observed = with_adoption_ledger(desired, observed)  # adopted.yaml stands in for marks
     matching = match_fleet(desired, observed)
     analysis = _Analysis()
     for project in observed.projects:
         analysis.names.setdefault(project.name, []).append(project.project_id)
     in_scope = [m for tid, m in matching.tenants.items() if options.in_scope(tid)]
     for match in in_scope:
-        before = analysis.missing()
+        before = (analysis.missing(), len(analysis.health))
         actions = _tenant_actions(match, observed, desired, analysis)
         analysis.actions.extend(actions)
-        if not actions and analysis.missing() == before:
+        if not actions and (analysis.missing(), len(analysis.health)) == before:
             analysis.in_sync.append(match.tenant.id)
     # Before creating, or concluding a project is someone else's, every project that might be
     # this tenant's (renamed, or wrongly bound by project_id) must show its mark.
@@ -196,6 +212,8 @@ def _tenant_actions(
         analysis.endpoints.add(project.project_id)
         return []
     actions = _project_actions(match, project, endpoints, analysis)
+    if not any(a.kind is ActionKind.CONFLICT for a in actions):
+        actions = _health(match, project, endpoints, observed, analysis) + actions
     analysis.notes.extend(
         Note(
             tenant=tenant.id,
@@ -221,6 +239,29 @@ def _twin_delete(tenant: ResolvedTenant, twin: ObservedProject, keeper: Observed
         twin_of=keeper.project_id,
         fingerprint=observed_fingerprint(twin, ()),
     )
+
+
+def _health(
+    match: TenantMatch,
+    project: ObservedProject,
+    endpoints: tuple[ObservedEndpoint, ...],
+    observed: ObservedFleet,
+    analysis: _Analysis,
+) -> list[Action]:
+    """The hook into controller.reconcile.health: its reads, its issues, its repair action."""
+    if match.tenant.state is TenantState.DELETED:
+        return []
+    # Found by name, its mark unread: a repair makes it an action, so the mark is read next.
+    created = match.matched_by in (MatchedBy.MARK, MatchedBy.NAME)
+    check = check_health(match.tenant, project, endpoints, observed, created_by_tenantctl=created)
+    if check.needs_operations:
+        analysis.operations.add(project.project_id)
+    if check.needs_usage:
+        analysis.usage.add(project.project_id)
+    analysis.health.extend(check.issues)
+    if check.repair is None:
+        return []
+    return [_action(check.repair, match.tenant, project, endpoints, adopted=False)]
 
 
 def _project_actions(
@@ -423,13 +464,8 @@ def _orphan(
     changes = tuple(c for e in endpoints if (c := disabled_change(e, True)) is not None)
     if not changes:
         return
-    if tenant is None:
-        reason = "orphaned: its tenant file is gone; suspended and kept, never deleted"
-    else:
-        reason = (
-            f"superseded: tenant {tenant_id!r} is bound to project {tenant.project_id} by "
-            "project_id; this project, created for it, is suspended and kept, never deleted"
-        )
+    adopted = adopted_by_ledger(desired, project.project_id, tenant_id)
+    reason = _orphan_reason(tenant_id, tenant, adopted=adopted)
     analysis.actions.append(
         Action(
             tenant=tenant_id,
@@ -439,7 +475,22 @@ def _orphan(
             reason=reason,
             changes=changes,
             fingerprint=observed_fingerprint(project, endpoints),
+            adopted=adopted,
         )
+    )
+
+
+def _orphan_reason(tenant_id: str, tenant: ResolvedTenant | None, *, adopted: bool) -> str:
+    if tenant is None and adopted:
+        return (
+            "orphaned: its tenant file is gone (adopted, recorded in adopted.yaml); suspended "
+            "and kept, never deleted; delete its line in adopted.yaml to release it"
+        )
+    if tenant is None:
+        return "orphaned: its tenant file is gone; suspended and kept, never deleted"
+    return (
+        f"superseded: tenant {tenant_id!r} is bound to project {tenant.project_id} by "
+        "project_id; this project, created for it, is suspended and kept, never deleted"
     )
 
 

@@ -84,15 +84,16 @@ def endpoint_requests(action: Action) -> list[tuple[str, EndpointUpdate]]:
 
 
 def replica_request(branch_id: str, replica: ComputeSpec) -> EndpointCreate:
-    """The POST /projects/{id}/endpoints body for one read replica."""
+    """The POST /projects/{id}/endpoints body for one read replica (or a missing primary)."""
     body: dict[str, Any] = {
         "branch_id": branch_id,
-        "type": "read_only",
-        "name": replica.name,
+        "type": replica.compute_type,
         "autoscaling_limit_min_cu": replica.min_cu,
         "autoscaling_limit_max_cu": replica.max_cu,
         "suspend_timeout_seconds": replica.suspend_timeout_seconds,
     }
+    if replica.name is not None:
+        body["name"] = replica.name
     if replica.pg_settings:
         body["settings"] = {"pg_settings": dict(replica.pg_settings)}
     if replica.disabled:

@@ -16,15 +16,18 @@ from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.executor import ApplyOptions, Executor
 from controller.reconcile.mark_cache import MarkCache
 from controller.reconcile.observe import Observer
+from controller.reconcile.observed import ObservedFleet
 from controller.reconcile.planner import PlanOptions, plan_changes
 
 
 @dataclass(frozen=True)
 class PlannedRun:
-    """A plan and the observer that made it (its reads count as this run's verification)."""
+    """A plan, the observer that made it (its reads count as this run's verification), and
+    what it observed (`tenantctl status` and `import` read the same observation)."""
 
     plan: ChangePlan
     observer: Observer
+    observed: ObservedFleet | None = None
 
 
 async def make_plan(
@@ -39,7 +42,7 @@ async def make_plan(
     observer = Observer(client, marks=marks)
     observed = await observer.observe(desired, options)
     plan = plan_changes(desired, observed, options).model_copy(update={"target": target})
-    return PlannedRun(plan=plan, observer=observer)
+    return PlannedRun(plan=plan, observer=observer, observed=observed)
 
 
 async def apply_plan(

@@ -11,10 +11,13 @@ from collections.abc import Iterable
 from controller.reconcile.changeplan import Action, ChangePlan
 from controller.render.text import MARKS
 from controller.render.values import (
+    NO_CHANGES,
     create_rows,
+    describe_compute,
     describe_field,
     describe_layer,
     format_change,
+    unhealthy_line,
 )
 from controller.untrusted import markdown, markdown_code
 
@@ -32,9 +35,10 @@ def render_markdown(
     head = _head(plan)
     tail = list(_footer(plan))
     if not plan.actions:
-        if plan.problems:
+        unhealthy = len({issue.tenant for issue in plan.health})
+        if plan.problems and not unhealthy:
             return _join([*head, *tail])
-        return _join([*head, "No changes. Live Neon projects match the fleet.", *tail])
+        return _join([*head, unhealthy_line(unhealthy) if unhealthy else NO_CHANGES, *tail])
     table = list(_summary_table(plan.actions))
     collapsed = len(plan.actions) > collapse_above
     details = [line for action in plan.actions for line in _details(action, collapsed)]
@@ -139,7 +143,7 @@ def _detail_body(action: Action) -> Iterable[str]:
             yield f"| {markdown_code(field, cell=True)} | {change} | {markdown(layer)} |"
     for replica in action.replicas:
         yield ""
-        yield f"- creates read replica {markdown_code(replica.name)}"
+        yield f"- creates {markdown(describe_compute(replica))}"
 
 
 def _create_body(action: Action) -> Iterable[str]:
@@ -177,3 +181,10 @@ def _footer(plan: ChangePlan) -> Iterable[str]:
     if plan.unmanaged_projects:
         yield ""
         yield f"{plan.unmanaged_projects} project(s) not managed by this fleet were left untouched."
+    for issue in plan.health:
+        fix = " (this plan repairs it)" if issue.repair else ""
+        yield ""
+        yield (
+            f"**Unhealthy** {markdown_code(issue.tenant)} ({markdown_code(issue.project_id)}): "
+            f"{markdown(issue.problem)}{fix}. What to do: {markdown(issue.advice)}"
+        )

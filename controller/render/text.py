@@ -6,11 +6,14 @@ from collections.abc import Callable, Iterable
 
 from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, FieldChange
 from controller.render.values import (
+    NO_CHANGES,
     create_summary,
+    describe_compute,
     describe_field,
     describe_layer,
     format_change,
     format_value,
+    unhealthy_line,
 )
 from controller.untrusted import terminal
 
@@ -60,8 +63,17 @@ def render_text(plan: ChangePlan, *, color: bool = False) -> str:
             f"  {plan.unmanaged_projects} project(s) in the org are not managed by this fleet "
             "and were left untouched"
         )
-    if not plan.actions and not plan.problems:
-        lines.append("No changes. Live Neon projects match the fleet.")
+    for issue in plan.health:
+        fix = " (this plan repairs it)" if issue.repair else ""
+        lines.append(
+            f"  unhealthy: tenant {terminal(issue.tenant)} project {terminal(issue.project_id)}:"
+            f" {terminal(issue.problem)}{fix}; {terminal(issue.advice)}"
+        )
+    unhealthy = len({issue.tenant for issue in plan.health})
+    if not plan.actions and unhealthy:
+        lines.append(unhealthy_line(unhealthy))
+    elif not plan.actions and not plan.problems:
+        lines.append(NO_CHANGES)
     lines.append(plan.summary())
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -88,8 +100,8 @@ def _action_block(action: Action, paint: Callable[[ActionKind, str], str]) -> It
     for change in action.changes:
         yield _change_line(action, change)
     for replica in action.replicas:
-        yield (
-            f"    + read replica {replica.name}: {format_value('compute.min_cu', replica.min_cu)}"
+        yield terminal(
+            f"    + {describe_compute(replica)}: {format_value('compute.min_cu', replica.min_cu)}"
             f" to {format_value('compute.max_cu', replica.max_cu)}"
         )
     for effect in action.effects:

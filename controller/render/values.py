@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import JsonValue
 
-from controller.reconcile.changeplan import PROJECT_TARGET, Action, FieldChange
+from controller.reconcile.changeplan import PROJECT_TARGET, Action, ComputeSpec, FieldChange
 from controller.spec.managed import BY_KEY
 
 REPLICA_COUNT = "read_replicas.count"
@@ -71,3 +71,20 @@ def create_summary(action: Action) -> list[tuple[str, str]]:
         section, _, name = key.rpartition(".")
         sections.setdefault(section or "project", []).append(f"{name} {shown}")
     return [(section, ", ".join(parts)) for section, parts in sections.items()]
+
+
+def describe_compute(spec: ComputeSpec) -> str:
+    """`read replica tenantctl-replica-1`, or `primary compute (read-write)` for a repair."""
+    if spec.compute_type == "read_write":
+        return "primary compute (read-write)"
+    return f"read replica {spec.name}"
+
+
+NO_CHANGES = "No changes. Live Neon projects match the fleet."
+
+
+def unhealthy_line(count: int) -> str:
+    """What replaces "No changes" when tenants are unhealthy: the settings match, Neon does not
+    work for them (see the unhealthy lines above it)."""
+    tenants = "tenant is" if count == 1 else "tenants are"
+    return f"No changes to settings, but {count} {tenants} unhealthy (see above)."

@@ -90,13 +90,19 @@ def scan_folder(root: Path, folder: str) -> Folder:
 
 def find_settings_file(root: Path) -> tuple[FleetFile | None, tuple[SpecIssue, ...]]:
     """The optional `tenantctl.yaml` at the fleet root, or the reason it cannot be used."""
-    candidate = root / SETTINGS_FILE
+    return find_root_file(root, SETTINGS_FILE)
+
+
+def find_root_file(root: Path, name: str) -> tuple[FleetFile | None, tuple[SpecIssue, ...]]:
+    """An optional file at the fleet root (`tenantctl.yaml`, `adopted.yaml`), or the reason it
+    cannot be used (a symlink out of the fleet, a broken link)."""
+    candidate = root / name
     if not os.path.lexists(candidate):
         return None, ()
-    found = _locate(root, candidate, SETTINGS_FILE, position=(1, 1))
+    found = _locate(root, candidate, name, position=(1, 1))
     if isinstance(found, SpecIssue):
         return None, (found,)
-    return FleetFile(SETTINGS_FILE, found, SETTINGS_FILE.rsplit(".", 1)[0]), ()
+    return FleetFile(name, found, name.rsplit(".", 1)[0]), ()
 
 
 def read_text(file: FleetFile) -> str | SpecIssue:

@@ -24,11 +24,13 @@ from controller.spec.fields import SLUG_PATTERN, SLUG_RULE
 from controller.spec.files import (
     FleetFile,
     Folder,
+    find_root_file,
     find_settings_file,
     read_text,
     scan_folder,
 )
 from controller.spec.issues import SpecIssue, did_you_mean, printable, shorten, sort_key
+from controller.spec.ledger import LEDGER_FILE, LedgerEntry, parse_ledger
 from controller.spec.model import (
     DesiredFleet,
     FleetLoadResult,
@@ -67,6 +69,15 @@ class _Collector:
 
 
 @dataclass(frozen=True, slots=True)
+class _Binding:
+    """A tenant file's `project_id`, and where it is written."""
+
+    path: str
+    project_id: str | None
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
 class _Checked(Generic[M]):
     """A file read and validated: its model (None if unusable) and whether it was clean."""
 
@@ -91,8 +102,11 @@ def load_fleet(fleet_dir: Path) -> FleetLoadResult:
         out.errors.extend(folder.errors)
         out.warnings.extend(folder.warnings)
     plans, unusable_plans = _load_plans(plans_folder, out)
-    tenants, sources = _load_tenants(tenants_folder, plans, unusable_plans, settings, out)
+    bindings: dict[str, _Binding] = {}
+    tenants, sources = _load_tenants(tenants_folder, plans, unusable_plans, settings, out, bindings)
     _check_project_names(settings, sources, prefix_position, out)
+    ledger = _load_ledger(root, out)
+    _check_ledger(ledger, bindings, sources, out)
     errors = tuple(sorted(set(out.errors), key=sort_key))
     warnings = tuple(sorted(set(out.warnings), key=sort_key))
     if errors:
@@ -102,6 +116,7 @@ def load_fleet(fleet_dir: Path) -> FleetLoadResult:
         plans=frozen_mapping({name: build_plan(source) for name, source in plans.items()}),
         tenants=frozen_mapping(tenants),
         sources=frozen_mapping(sources),
+        adopted=frozen_mapping({t: entry.project_id for t, entry in ledger.items()}),
     )
     return FleetLoadResult(fleet, (), warnings)
 
@@ -166,6 +181,7 @@ def _load_tenants(
     unusable_plans: set[str],
     settings: FleetSettings,
     out: _Collector,
+    bindings: dict[str, _Binding],
 ) -> tuple[dict[str, ResolvedTenant], dict[str, str]]:
     tenants: dict[str, ResolvedTenant] = {}
     sources: dict[str, str] = {}
@@ -187,6 +203,8 @@ def _load_tenants(
             continue
         clean = _check_plan_ref(model, document, file, plans, unusable_plans, out) and clean
         clean = _check_project_id(model, document, file, tenant_id, project_ids, out) and clean
+        at = document.position_of(("project_id",))
+        bindings[tenant_id] = _Binding(file.path, model.project_id, at)
         if clean and model.plan in plans:
             source = TenantSource(tenant_id, file.path, document, model)
             resolved = _resolve_tenant(source, plans[model.plan], settings, out)
@@ -306,3 +324,74 @@ def _check_project_names(
         f"{neon.PROJECT_NAME_MAX_CHARS}"
     )
     out.error("tenantctl.yaml", prefix_position, message)
+
+
+def _load_ledger(root: Path, out: _Collector) -> dict[str, LedgerEntry]:
+    """`adopted.yaml` (see controller.spec.ledger); empty when there is none."""
+    file, issues = find_root_file(root, LEDGER_FILE)
+    out.errors.extend(issues)
+    if file is None:
+        return {}
+    text = read_text(file)
+    if isinstance(text, SpecIssue):
+        out.errors.append(text)
+        return {}
+    entries, problems = parse_ledger(text)
+    out.errors.extend(problems)
+    return entries
+
+
+def _check_ledger(
+    ledger: dict[str, LedgerEntry],
+    bindings: dict[str, _Binding],
+    sources: dict[str, str],
+    out: _Collector,
+) -> None:
+    """The ledger and the tenant files agree: a recorded tenant whose file exists binds the
+    same project, and no project is recorded for one tenant but bound by another's file.
+    A `project_id` the ledger does not record is a warning: it would be forgotten with its file.
+    """
+    bound_by = {b.project_id: tenant_id for tenant_id, b in bindings.items() if b.project_id}
+    for tenant_id, entry in ledger.items():
+        release = f"or remove this line to release project {entry.project_id}"
+        other = bound_by.get(entry.project_id)
+        binding = bindings.get(tenant_id)
+        if other is not None and other != tenant_id:
+            message = (
+                f"{tenant_id}: project {entry.project_id} is recorded for this tenant but "
+                f"bound to tenant '{printable(other)}' by {printable(bindings[other].path)}"
+            )
+        elif binding is not None and binding.project_id is None:
+            message = (
+                f"{tenant_id}: project {entry.project_id} is recorded as adopted, but "
+                f"{printable(sources[tenant_id])} has no project_id; put "
+                f"`project_id: {entry.project_id}` back in it, {release}"
+            )
+        elif binding is not None and binding.project_id != entry.project_id:
+            message = (
+                f"{tenant_id}: project {entry.project_id} is recorded as adopted, but "
+                f"{printable(binding.path)} binds project {binding.project_id}; make them "
+                f"agree (tenantctl adopt writes both), {release}"
+            )
+        else:
+            continue
+        out.error(LEDGER_FILE, entry.position, message)
+    _warn_unrecorded(ledger, bindings, out)
+
+
+def _warn_unrecorded(
+    ledger: dict[str, LedgerEntry], bindings: dict[str, _Binding], out: _Collector
+) -> None:
+    """A `project_id` the ledger does not record would be forgotten with its file."""
+    if out.errors:
+        return  # the warning is about what a valid fleet would forget later
+    for tenant_id, binding in bindings.items():
+        if binding.project_id is not None and tenant_id not in ledger:
+            message = (
+                f"project_id: project {binding.project_id} is not recorded in {LEDGER_FILE}, "
+                "so tenantctl would forget it (not suspend it) if this file were removed; "
+                f"record it with `tenantctl adopt {tenant_id} --project-id {binding.project_id}`"
+            )
+            out.warnings.append(
+                SpecIssue(binding.path, binding.position.line, binding.position.column, message)
+            )

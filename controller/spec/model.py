@@ -109,6 +109,9 @@ class DesiredFleet:
     plans: Mapping[str, PricingPlan]  # ordered by plan name
     tenants: Mapping[str, ResolvedTenant]  # ordered by tenant id
     sources: Mapping[str, str]  # tenant id -> tenant file, relative to the fleet directory
+    # tenant id -> project id, from adopted.yaml (see controller.spec.ledger); it includes
+    # tenants whose file is gone, so that their adopted project is not forgotten.
+    adopted: Mapping[str, str] = field(default_factory=dict)
 
     def source_of(self, tenant_id: str) -> str:
         """The tenant's file, relative to the fleet directory (for messages and `adopt`)."""
