@@ -53,7 +53,7 @@ class RateLimits:
     """The budget and the adaptation parameters of one limiter."""
 
     requests_per_minute: float
-    burst_per_second: float
+    burst_per_second: float  # already less the headroom (see NeonSettings.burst_headroom)
     consumption_requests_per_minute: float
     slowdown_factor: float
     min_factor: float
@@ -64,7 +64,7 @@ class RateLimits:
     def from_settings(cls, settings: NeonSettings) -> RateLimits:
         return cls(
             requests_per_minute=settings.requests_per_minute,
-            burst_per_second=settings.burst_per_second,
+            burst_per_second=settings.burst_per_second * (1.0 - settings.burst_headroom),
             consumption_requests_per_minute=settings.consumption_requests_per_minute,
             slowdown_factor=settings.rate_slowdown_factor,
             min_factor=settings.rate_min_factor,

@@ -37,6 +37,10 @@ class NeonSettings:
     # Rate limiting (see controller.neon.ratelimit).
     requests_per_minute: float = 700.0
     burst_per_second: float = 40.0
+    # Bursts keep this fraction of Neon's burst unused: requests paced at the client arrive at
+    # Neon with jitter (scheduling, network, two processes), and the spare tokens absorb it so
+    # that no 429 comes back. The steady rate is not lowered.
+    burst_headroom: float = 0.25
     consumption_requests_per_minute: float = 50.0
     rate_slowdown_factor: float = 0.5  # on a 429 that still arrives, multiply the rate by this
     rate_min_factor: float = 0.05  # never slow below this fraction of the configured rate
@@ -161,6 +165,7 @@ def _check_settings(settings: NeonSettings) -> None:
         "backoff_multiplier": settings.backoff_multiplier >= 1,
         "operation_poll_multiplier": settings.operation_poll_multiplier >= 1,
         "backoff_jitter": 0 <= settings.backoff_jitter < 1,
+        "burst_headroom": 0 <= settings.burst_headroom < 1,
         "rate_recovery_per_minute": settings.rate_recovery_per_minute >= 0,
         "retry_after_max_seconds": settings.retry_after_max_seconds >= 0,
     }

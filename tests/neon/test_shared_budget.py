@@ -100,9 +100,12 @@ def test_limiters_sharing_a_directory_draw_from_the_same_buckets(tmp_path: Path)
         limiter.reserve("GET /projects", consumption=False, now=clock())
         for limiter in [first, second] * 25
     ]
-    assert waits[:40] == [0.0] * 40  # one burst of 40 between them, not 40 each
-    assert all(wait > 0 for wait in waits[40:])
-    assert waits[-1] == pytest.approx(10 / (700 / 60), abs=1e-4)  # stored on the wall clock
+    # One burst between them, not one each: Neon's 40, less the headroom kept for jitter.
+    burst = int(40 * (1 - settings.burst_headroom))
+    assert waits[:burst] == [0.0] * burst
+    assert all(wait > 0 for wait in waits[burst:])
+    late = len(waits) - burst
+    assert waits[-1] == pytest.approx(late / (700 / 60), abs=1e-4)  # stored on the wall clock
 
 
 def test_the_state_file_is_private_and_named_by_a_digest(tmp_path: Path) -> None:
