@@ -16,7 +16,11 @@ MAX_SHOWN_CHARS = 2_000  # upstream text longer than this is cut, with a note
 # Characters that can start markup anywhere in a line; line-start markup (`#`, `-`, `1.`) never
 # applies, because tenantctl always writes its own text before an untrusted value.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;"}
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# GitHub turns `https://...`, `www....` and `name@host` into links and `@team` into a mention,
+# even after entities are decoded: a word joiner (U+2060, invisible) breaks each trigger.
+_JOINER = "\u2060"
+_AUTOLINKS = (("://", f":{_JOINER}//"), ("www.", f"www{_JOINER}."), ("@", f"@{_JOINER}"))
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -43,11 +47,14 @@ def markdown(text: object) -> str:
     """Untrusted text inside Markdown prose or a table cell: inert, shown as written.
 
     HTML is entity-encoded (no tag, comment or `</details>` survives), Markdown punctuation is
-    backslash-escaped (no link, image, emphasis or table break), `@` cannot mention anyone,
-    and line breaks become spaces so that a value stays in its cell.
+    backslash-escaped (no link, image, emphasis or table break), URLs, addresses and `@` are
+    broken with an invisible word joiner (no autolink, no mention), and line breaks become
+    spaces so that a value stays in its cell.
     """
     flat = printable(_one_line(cut(str(text))))
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    for trigger, broken in _AUTOLINKS:
+        escaped = escaped.replace(trigger, broken)
     return "".join(_HTML.get(ch, ch) for ch in escaped)
 
 

@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
             connection.close()
     forget_usage_readings(connection, report)
     _publish(report, plan, args, human)
-    return EXIT_OK if report is None or report.ok else EXIT_ERROR
+    ok = (report is None or report.ok) and not plan.problems
+    return EXIT_OK if ok else EXIT_ERROR
 
 
 def _publish(
@@ -127,7 +128,9 @@ def _publish(
     """The summary for people, the JSON report for machines."""
     final = report or ApplyReport(results=())
     document = json.dumps(
-        final.to_json_dict(fleet=plan.fleet, target=plan.target), indent=2, sort_keys=True
+        final.to_json_dict(fleet=plan.fleet, target=plan.target, problems=plan.problems),
+        indent=2,
+        sort_keys=True,
     )
     if args.report is not None:
         write_atomically(args.report, document + "\n")

@@ -156,6 +156,8 @@ async def plan(
         has_changes=change_plan.has_changes,
     )
     conflicts = {a.tenant: a.reason for a in change_plan.conflicts}
+    for number, problem in enumerate(change_plan.problems, start=1):
+        conflicts[f"fleet-problem-{number}"] = problem  # a fleet-wide conflict, one message
     return Planned(summary=summary, conflicts=conflicts, run=run)
 
 

@@ -107,14 +107,18 @@ class ApplyReport:
         lines = [r.line() for r in self.results]
         return "\n".join([*lines, self.summary()]) + "\n"
 
-    def to_json_dict(self, *, fleet: str, target: PlanTarget | None) -> dict[str, Any]:
-        """The documented machine format of an apply (see docs/plan-format.md)."""
+    def to_json_dict(
+        self, *, fleet: str, target: PlanTarget | None, problems: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """The documented machine format of an apply (see docs/plan-format.md); fleet-wide
+        `problems` of the plan (each stopping the tenants it names) make it not ok."""
         counts = Counter(o for r in self.results for _, o in r.action_outcomes())
         return {
             "format_version": REPORT_FORMAT_VERSION,
             "fleet": fleet,
             "target": target.model_dump(mode="json") if target else None,
-            "ok": self.ok,
+            "ok": self.ok and not problems,
+            "problems": list(problems),
             "summary": {o.value: counts.get(o, 0) for o in Outcome},
             "results": [r.to_json_dict() for r in self.results],
         }

@@ -193,7 +193,8 @@ def tenant_changes(
         if update is not None:
             groups.append(update)
     disabled = wants_disabled(tenant.state)
-    flips = tuple(c for e in endpoints if (c := disabled_change(e, disabled)) is not None)
+    ours = [e for e in endpoints if compute_role(e) is not None]  # out-of-band: left alone
+    flips = tuple(c for e in ours if (c := disabled_change(e, disabled)) is not None)
     if flips:
         kind = ActionKind.SUSPEND if disabled else ActionKind.RESUME
         effects = tuple(f"suspends compute {c.target}" for c in flips if disabled)

@@ -26,7 +26,7 @@ from controller.neon.models import Endpoint
 from controller.reconcile.apply_report import ApplyReport, Outcome, TenantResult
 from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, ComputeSpec
 from controller.reconcile.diff import change_satisfied
-from controller.reconcile.observe import Observer
+from controller.reconcile.observe import Observer, created_in_period
 from controller.reconcile.observed import (
     ObservedEndpoint,
     ObservedProject,
@@ -52,6 +52,13 @@ class ApplyRefused(Exception):
     def __init__(self, outcome: Outcome, message: str) -> None:
         super().__init__(message)
         self.outcome = outcome
+
+
+class ActionBlocked(ApplyRefused):
+    """One action is not permitted by this apply's flags; the tenant's others still run."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Outcome.BLOCKED, message)
 
 
 @dataclass(frozen=True)
@@ -102,8 +109,8 @@ class Executor:
         kinds = tuple(a.kind for a in actions)
         async with self._limit:
             try:
-                project_id = await self._run_actions(fleet, actions)
-                result = _result_for(first, kinds, project_id, actions)
+                project_id, blocked = await self._run_actions(fleet, actions)
+                result = _result_for(first, kinds, project_id, actions, blocked)
             except ApplyRefused as refused:
                 result = TenantResult(
                     first.tenant, refused.outcome, kinds, str(refused), first.project_id
@@ -122,8 +129,11 @@ class Executor:
         self._on_result(result)
         return result
 
-    async def _run_actions(self, fleet: str, actions: Sequence[Action]) -> str | None:
-        """Run one tenant's actions in order; returns the project id it ends up with."""
+    async def _run_actions(
+        self, fleet: str, actions: Sequence[Action]
+    ) -> tuple[str | None, list[tuple[Action, str]]]:
+        """Run one tenant's actions in order; returns the project id it ends up with, and the
+        actions this apply's flags did not permit (blocked, while the others ran)."""
         conflict = next((a for a in actions if a.kind is ActionKind.CONFLICT), None)
         if conflict is not None:
             raise ApplyRefused(Outcome.CONFLICT, conflict.reason)
@@ -136,10 +146,16 @@ class Executor:
         project_id = runnable[0].project_id
         if project_id is not None:
             await self._verify_ownership(fleet, runnable[0], project_id)
+        blocked: list[tuple[Action, str]] = []
         for done, action in enumerate(runnable):
             self._refuse_if_stopping(done, len(runnable))
-            project_id = await self._run(action, fleet, project_id)
-        return project_id
+            try:
+                project_id = await self._run(action, fleet, project_id)
+            except ActionBlocked as refused:
+                blocked.append((action, str(refused)))
+        if len(blocked) == len(runnable):
+            raise ApplyRefused(Outcome.BLOCKED, "; ".join(reason for _, reason in blocked))
+        return project_id, blocked
 
     def _refuse_if_stopping(self, done: int, total: int) -> None:
         if self._options.stop is not None and self._options.stop.is_set():
@@ -159,7 +175,7 @@ class Executor:
             await self._delete_replica(action, project_id, action.endpoint_id)
             return project_id
         if action.kind is ActionKind.DELETE and action.twin_of is not None:
-            await self._delete_twin(action, project_id)
+            await self._delete_twin(action, project_id, fleet)
             return project_id
         if action.kind is ActionKind.DELETE:
             await self._delete(action, project_id)
@@ -169,7 +185,7 @@ class Executor:
             await self._client.update_project(project_id, request)
         for endpoint_id, update in endpoint_requests(action):
             await self._client.update_endpoint(project_id, endpoint_id, update)
-        await self._create_replicas(project_id, action.branch_id, action.replicas)
+        await self._create_replicas(project_id, None, action.replicas)
         return project_id
 
     async def _create(self, action: Action, fleet: str) -> str:
@@ -184,13 +200,14 @@ class Executor:
         try:
             created = await self._client.create_project(create_request(action.create))
             project_id, endpoints = created.project.id, list(created.endpoints)
+            branch: str | None = created.branch.id  # a new project's only (default) branch
             self._observer.created(project_id)
         except CreateOutcomeUnknownError as error:
             _log.warning("apply_create_outcome_unknown", tenant=action.tenant)
             project_id = await self._find_created(action, fleet, error)
             endpoints = list(await self._client.list_endpoints(project_id))
+            branch = None
         await self._settle_new_computes(action, project_id, endpoints)
-        branch = next((e.branch_id for e in endpoints if e.type == "read_write"), None)
         await self._create_replicas(project_id, branch, action.create.replicas)
         return project_id
 
@@ -230,28 +247,42 @@ class Executor:
     async def _create_replicas(
         self, project_id: str, branch_id: str | None, replicas: Sequence[ComputeSpec]
     ) -> None:
-        """Create the missing read replicas. Each is named, so a replica whose create answer
-        was lost is found by the next plan (and not created twice)."""
+        """Create the missing computes (read replicas, or a missing primary) on the project's
+        default branch, read live (a project may have developers' branches with computes of
+        their own). Replicas are named, so one whose create answer was lost is found by the next
+        plan (and not created twice)."""
         if not replicas:
             return
         if branch_id is None:
-            raise ApplyRefused(
-                Outcome.FAILED, "cannot create read replicas: the project has no primary compute"
-            )
+            default = (await self._client.list_branches(project_id)).default_branch
+            if default is None:
+                raise ApplyRefused(
+                    Outcome.FAILED, "cannot create computes: Neon reports no default branch"
+                )
+            branch_id = default.id
         for replica in replicas:
             await self._client.create_endpoint(project_id, replica_request(branch_id, replica))
 
     async def _delete_replica(self, action: Action, project_id: str, endpoint_id: str) -> None:
         """Remove one of tenantctl's read replicas (needs --allow-delete; holds no data)."""
         if not self._options.allow_delete:
-            raise ApplyRefused(Outcome.BLOCKED, "removing a read replica needs --allow-delete")
+            raise ActionBlocked("removing a read replica needs --allow-delete")
         await self._client.delete_endpoint(project_id, endpoint_id)
 
-    async def _delete_twin(self, action: Action, project_id: str) -> None:
+    async def _delete_twin(self, action: Action, project_id: str, fleet: str) -> None:
         """Delete a twin left by racing applies, only if Neon's counters still show it untouched
         right now (its mark was verified like any project's before this)."""
+        assert action.twin_of is not None
+        keeper_mark = await self._observer.mark(action.twin_of, fresh=True)
+        if keeper_mark != OwnershipMark(fleet=fleet, tenant_id=action.tenant):
+            raise ApplyRefused(
+                Outcome.CONFLICT,
+                f"project {action.twin_of}, the one to keep, does not carry this tenant's mark; "
+                f"project {project_id} is not deleted",
+            )
         project = await self._client.get_project(project_id)
-        if project.written_data_bytes or project.data_transfer_bytes:
+        touched = project.written_data_bytes or project.data_transfer_bytes
+        if touched or not created_in_period(project):
             raise ApplyRefused(
                 Outcome.CONFLICT,
                 f"project {project_id} was written to or read from since the plan; it is not "
@@ -263,11 +294,9 @@ class Executor:
     async def _delete(self, action: Action, project_id: str) -> None:
         async with self._delete_budget:
             if not self._options.allow_delete:
-                raise ApplyRefused(Outcome.BLOCKED, "deletion needs --allow-delete")
+                raise ActionBlocked("deletion needs --allow-delete")
             if self._deletes_left <= 0:
-                raise ApplyRefused(
-                    Outcome.BLOCKED, f"over --max-deletes {self._options.max_deletes} for one run"
-                )
+                raise ActionBlocked(f"over --max-deletes {self._options.max_deletes} for one run")
             self._deletes_left -= 1
         await self._client.delete_project(project_id)
 
@@ -293,6 +322,8 @@ class Executor:
             return
         assert action.project_id is not None
         state = await self._observer.project_state(action.project_id)
+        if state is not None and action.twin_of is not None:
+            state = (state[0], ())  # a twin delete was planned on the project alone
         now = fingerprint(*state) if state else None
         if now == action.fingerprint:
             return
@@ -322,8 +353,9 @@ def _already_applied(
     state: tuple[ObservedProject, tuple[ObservedEndpoint, ...]] | None,
 ) -> bool:
     """Whether every action's effect is already live (deleted projects included)."""
-    if state is None:
-        return all(a.kind is ActionKind.DELETE and a.endpoint_id is None for a in actions)
+    if state is None:  # the project is gone: as planned only if the plan deleted it
+        deleted = any(a.kind is ActionKind.DELETE and a.endpoint_id is None for a in actions)
+        return deleted and all(a.kind in (ActionKind.DELETE, ActionKind.SUSPEND) for a in actions)
     project, endpoints = state
     for action in actions:
         if action.kind is ActionKind.DELETE:
@@ -337,16 +369,21 @@ def _already_applied(
 
 
 def _result_for(
-    first: Action, kinds: tuple[ActionKind, ...], project_id: str | None, actions: Sequence[Action]
+    first: Action,
+    kinds: tuple[ActionKind, ...],
+    project_id: str | None,
+    actions: Sequence[Action],
+    refused: Sequence[tuple[Action, str]] = (),
 ) -> TenantResult:
-    """Applied, with the actions that were not permitted counted as blocked."""
-    blocked = [a for a in actions if a.blocked]
-    message = "; ".join(f"blocked: {a.blocked}" for a in blocked)
+    """Applied, with the actions that were not permitted (by the plan, or by this apply's
+    flags) counted as blocked."""
+    blocked = [(a, a.blocked) for a in actions if a.blocked] + list(refused)
+    message = "; ".join(f"blocked: {reason}" for _, reason in blocked)
     return TenantResult(
         first.tenant,
         Outcome.APPLIED,
         kinds,
         message,
         project_id,
-        blocked=tuple(a.kind for a in blocked),
+        blocked=tuple(a.kind for a, _ in blocked),
     )

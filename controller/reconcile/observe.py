@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
@@ -31,7 +32,8 @@ from controller.reconcile.observed import (
 from controller.reconcile.ownership import parse_mark
 from controller.reconcile.planner import MissingObservations, PlanOptions, missing_observations
 from controller.spec.managed import FIELDS, ManagedField, dig
-from controller.spec.values import UNREPORTED
+from controller.spec.values import UNREPORTED, UnreadableValue
+from controller.untrusted import cut
 
 MAX_ROUNDS = 6
 OPERATIONS_READ = 20  # the newest operations of a project that looks unhealthy
@@ -55,7 +57,7 @@ def observed_project(item: ProjectListItem | Project) -> ObservedProject:
     values: dict[str, Any] = {}
     for field in _LISTED_FIELDS:
         assert field.project_path is not None
-        found = _observed(field, dig(data, field.project_path))
+        found = _observed(field, dig(data, field.project_path), f"project {item.id}")
         if found is not UNREPORTED:
             values[field.key] = found
     active = item.active_time if isinstance(item, ProjectListItem) else item.active_time_seconds
@@ -77,7 +79,7 @@ def observed_endpoint(endpoint: Endpoint) -> ObservedEndpoint:
         assert field.compute_path is not None
         key = ".".join(field.compute_path)
         if key not in values:
-            found = _observed(field, dig(data, field.compute_path))
+            found = _observed(field, dig(data, field.compute_path), f"compute {endpoint.id}")
             if found is not UNREPORTED:
                 values[key] = found
     return ObservedEndpoint(
@@ -91,10 +93,17 @@ def observed_endpoint(endpoint: Endpoint) -> ObservedEndpoint:
     )
 
 
-def _observed(field: ManagedField, raw: Any) -> Any:
+def _observed(field: ManagedField, raw: Any, where: str) -> Any:
     if raw is UNREPORTED or raw is None:
         return field.absent if field.absent is UNREPORTED else field.kind.canonical(field.absent)
-    return field.kind.observe(raw)
+    try:
+        return field.kind.observe(raw)
+    except UnreadableValue:
+        shown = cut(json.dumps(raw, default=str), 200)
+        raise ObservationError(
+            f"Neon reported {field.key} of {where} as {shown}, which tenantctl cannot read as "
+            f"the {field.label}; nothing was planned"
+        ) from None
 
 
 def observed_operation(operation: Operation) -> ObservedOperation:
@@ -128,7 +137,14 @@ def usage_of(project: Project, branches: BranchList) -> ObservedUsage:
         written_data_bytes=project.written_data_bytes,
         data_transfer_bytes=project.data_transfer_bytes,
         logical_size_bytes=max(sizes, default=0),
+        created_in_period=created_in_period(project),
     )
+
+
+def created_in_period(project: Project) -> bool:
+    """Whether the project's counters cover its whole life (it was created this period)."""
+    start = project.consumption_period_start
+    return start is None or (project.created_at is not None and project.created_at >= start)
 
 
 class Observer:

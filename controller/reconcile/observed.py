@@ -48,6 +48,9 @@ class ObservedUsage:
     written_data_bytes: int = 0
     data_transfer_bytes: int = 0
     logical_size_bytes: int = 0
+    # The counters above reset every billing period; they cover the project's whole life only
+    # when it was created in the current period (what proves a twin untouched).
+    created_in_period: bool = True
 
 
 @dataclass(frozen=True)

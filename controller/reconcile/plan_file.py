@@ -59,7 +59,11 @@ def load_plan(text: str, *, source: str, key: bytes) -> ChangePlan:
             for problem in error.errors(include_url=False)[:5]
         )
         raise PlanFileError(f"{source}: not a valid tenantctl plan: {problems}") from None
-    if not isinstance(tag, str) or not hmac.compare_digest(tag, _tag(plan, key)):
+    try:
+        expected = _tag(plan, key)
+    except UnicodeEncodeError:
+        raise PlanFileError(f"{source}: not a valid tenantctl plan: text is not Unicode") from None
+    if not isinstance(tag, str) or not tag.isascii() or not hmac.compare_digest(tag, expected):
         raise PlanFileError(
             f"{source}: the plan's signature does not match: it was edited after `tenantctl "
             "plan` made it, or made with another API key or for another target; apply refuses "

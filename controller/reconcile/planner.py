@@ -26,6 +26,7 @@ from controller.reconcile.changeplan import (
 from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.diff import (
     ChangeGroup,
+    compute_role,
     disabled_change,
     foreign_computes,
     immutable_changes,
@@ -190,9 +191,12 @@ def _tenant_actions(
         return []
     twin_deletes: list[Action] = []
     if match.twins:
-        unread = {p.project_id for p in match.twins} - observed.usage.keys()
-        if unread:
-            analysis.usage.update(unread)
+        ids = {p.project_id for p in match.twins}
+        if ids & observed.cached_marks:  # twins are judged on marks read live, never cached
+            analysis.marks.update(ids & observed.cached_marks)
+            return []
+        if ids - observed.usage.keys():
+            analysis.usage.update(ids - observed.usage.keys())
             return []
         decision = twins.decide(tenant.id, match.twins, observed.usage)
         if decision.keeper is None:
@@ -224,6 +228,8 @@ def _tenant_actions(
     )
     if actions and not match.verified:
         analysis.marks.add(project.project_id)
+    if any(a.kind is ActionKind.CONFLICT for a in actions):
+        twin_deletes = []  # nothing is deleted beside a keeper that cannot be reconciled
     return twin_deletes + [_with_usage_warnings(a, observed, analysis) for a in actions]
 
 
@@ -461,7 +467,8 @@ def _orphan(
     if endpoints is None:
         analysis.endpoints.add(project.project_id)
         return
-    changes = tuple(c for e in endpoints if (c := disabled_change(e, True)) is not None)
+    ours = [e for e in endpoints if compute_role(e) is not None]
+    changes = tuple(c for e in ours if (c := disabled_change(e, True)) is not None)
     if not changes:
         return
     adopted = adopted_by_ledger(desired, project.project_id, tenant_id)

@@ -3,9 +3,11 @@
 Why this exists: Neon has no conditional create, so two applies started at once (from two
 checkouts, with the CI concurrency group forgotten) can both create a tenant's project. The
 state must be recoverable without ever losing data: the next plan keeps one project per tenant
-and deletes only a twin this fleet created (it carries the mark) whose counters prove it was
-never written to nor read from (no written data, no data transfer). Everything else stops with
-a conflict that names the project to keep and the command that resolves it.
+and deletes only a twin this fleet created (it carries the mark, read live: a cached mark never
+counts) whose counters prove it was never written to nor read from (no written data, no data
+transfer, and created in the current billing period, since the counters reset every period).
+Everything else stops with a conflict that names the project to keep and the command that
+resolves it.
 
 The keeper is the one twin holding data when exactly one does; when none does, the oldest
 (then the lowest id), so that every run picks the same one.
@@ -29,8 +31,12 @@ class TwinDecision:
 
 
 def is_untouched(usage: ObservedUsage) -> bool:
-    """Neon's counters show no write and no data read out: nobody used this project."""
-    return usage.written_data_bytes == 0 and usage.data_transfer_bytes == 0
+    """Neon's counters show no write and no data read out since the project was created:
+    nobody used it. Counters reset every billing period, so a project created before the
+    current period can never be proven untouched."""
+    return (
+        usage.created_in_period and usage.written_data_bytes == 0 and usage.data_transfer_bytes == 0
+    )
 
 
 def decide(

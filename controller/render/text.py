@@ -15,7 +15,7 @@ from controller.render.values import (
     format_value,
     unhealthy_line,
 )
-from controller.untrusted import terminal
+from controller.untrusted import printable, terminal
 
 MARKS: dict[ActionKind, str] = {
     ActionKind.CREATE: "+",
@@ -125,4 +125,4 @@ def _change_line(action: Action, change: FieldChange) -> str:
     layer = describe_layer(action, change)
     shown = f"  ({layer})" if layer else ""
     field = describe_field(change.target, change.field)
-    return terminal(f"    ~ {field}: {format_change(change)}{shown}")
+    return printable(f"    ~ {field}: {format_change(change)}{shown}")  # never cut: the delta

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from controller.spec import neon_rules as neon
 from controller.spec.fields import (
@@ -163,6 +163,14 @@ class _PlanSettings(_FileModel):
     network: NetworkBlock = Field(default_factory=NetworkBlock, description=_NETWORK)
     logical_replication: Flag = Field(None, description=_LOGICAL)
     maintenance_window: MaintenanceWindowBlock | None = Field(None, description=_WINDOW)
+
+    @field_validator("maintenance_window", mode="before")
+    @classmethod
+    def _no_null_window(cls, value: object) -> object:
+        if value is None:
+            fail("expected {weekdays, start, end}, got null; leave the key out to not manage it")
+        return value
+
     read_replicas: ReadReplicasBlock = Field(
         default_factory=ReadReplicasBlock, description=_REPLICAS
     )

@@ -329,13 +329,14 @@ def _check_addresses(value: object) -> list[str]:
         fail(f"{len(value)} entries; Neon's allow list takes at most {neon.IP_ALLOW_MAX_ENTRIES}")
     seen: set[str] = set()
     for index, entry in enumerate(value):
-        text = _text(entry, f"an IP address or range (entry {index + 1})")
+        # Neon ignores the spaces around an entry; the stripped form is what it reports back.
+        text = _text(entry, f"an IP address or range (entry {index + 1})").strip()
         if (problem := neon.check_ip_entry(text)) is not None:
             fail(f"entry {index + 1}: {problem}")
         if text in seen:
             fail(f"entry {index + 1}: {show_value(text)} is listed twice")
         seen.add(text)
-    return list(value)
+    return [str(e).strip() for e in value]
 
 
 def _setting_text(name: str, value: object) -> str:
@@ -352,7 +353,11 @@ def _check_pg_settings(value: object) -> dict[str, str]:
     if not isinstance(value, dict):
         fail(f"expected a map of Postgres settings (name: value), got {describe_type(value)}")
     settings: dict[str, str] = {}
+    seen: dict[str, str] = {}
     for name, raw in value.items():
+        if str(name).lower() in seen:  # one Postgres parameter, whatever its case
+            fail(f"{show_value(name)} and {show_value(seen[str(name).lower()])} are one setting")
+        seen[str(name).lower()] = str(name)
         text = _setting_text(str(name), raw)
         if (problem := neon.check_pg_setting(str(name), text)) is not None:
             fail(problem)

@@ -15,7 +15,9 @@ A field says:
   `compute_path`), read replicas (their number), or a value given only at creation.
 - `mutability`: whether Neon can change it after creation (an immutable difference is a
   conflict, never a replacement; a one-way setting can be enabled, never disabled).
-- `default`: what applies when no layer sets it; `None` means "not managed unless set".
+- `default`: what applies when no layer sets it; `None` means "not managed unless set": what a
+  project has stays. Security settings (network) and Postgres settings are not managed unless
+  set, so that a fleet that never mentions them never loosens or restarts anything.
 - `absent`: what Neon's answer means when it leaves the field out (`UNREPORTED`: unknown, so
   never compared).
 - `at_limit` (quotas): what Neon does when use reaches the limit; `on_change`: what a change
@@ -182,7 +184,7 @@ FIELDS: tuple[ManagedField, ...] = (
         compute_path=("suspend_timeout_seconds",), computes=_ALL_COMPUTES,
     ),
     ManagedField(
-        "compute.pg_settings", "Postgres settings", SettingsMap(), Level.COMPUTE, {},
+        "compute.pg_settings", "Postgres settings", SettingsMap(), Level.COMPUTE, None,
         *_plan_level("compute", "pg_settings"),
         project_path=("default_endpoint_settings", "pg_settings"),
         compute_path=("settings", "pg_settings"), computes=_ALL_COMPUTES, absent={},
@@ -195,24 +197,24 @@ FIELDS: tuple[ManagedField, ...] = (
         project_path=("history_retention_seconds",),
     ),
     ManagedField(
-        "network.allowed_ips", "IP allow list", AddressList(), Level.PROJECT, [],
+        "network.allowed_ips", "IP allow list", AddressList(), Level.PROJECT, None,
         *_plan_level("network", "allowed_ips"),
         project_path=("settings", "allowed_ips", "ips"), absent=[],
     ),
     ManagedField(
         "network.protected_branches_only", "allow list on protected branches only", Flag(),
-        Level.PROJECT, False,
+        Level.PROJECT, None,
         *_plan_level("network", "protected_branches_only"),
         project_path=("settings", "allowed_ips", "protected_branches_only"), absent=False,
     ),
     ManagedField(
         "network.block_public_connections", "block public connections", Flag(), Level.PROJECT,
-        False,
+        None,
         *_plan_level("network", "block_public_connections"),
         project_path=("settings", "block_public_connections"), absent=False,
     ),
     ManagedField(
-        "network.block_vpc_connections", "block VPC connections", Flag(), Level.PROJECT, False,
+        "network.block_vpc_connections", "block VPC connections", Flag(), Level.PROJECT, None,
         *_plan_level("network", "block_vpc_connections"),
         project_path=("settings", "block_vpc_connections"), absent=False,
     ),

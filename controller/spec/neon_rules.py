@@ -215,6 +215,8 @@ USER_CONTEXT_SETTINGS = frozenset(name.lower() for name in _USER_CONTEXT.split()
 
 def check_ip_entry(entry: str) -> str | None:
     """An allow-list entry Neon accepts: an address, a CIDR range, or a range `first-last`."""
+    if "%" in entry:
+        return f"{show_value(entry)} has an IPv6 zone index (%...), which Neon does not accept"
     try:
         if "-" in entry:
             first_text, last_text = entry.split("-", 1)

@@ -23,6 +23,14 @@ from controller.spec.units import BYTE_UNITS, DURATION_UNITS, format_duration
 Value = Any  # plain JSON data: None, bool, int, float, str, list, dict
 
 
+class UnreadableValue(ValueError):
+    """A value from Neon of a shape tenantctl cannot read (`value` holds it)."""
+
+    def __init__(self, value: Value) -> None:
+        super().__init__(f"unexpected value {str(value)[:80]!r}")
+        self.value = value
+
+
 class _Unreported:
     """Neon left a value out of its answer: unknown, so never compared."""
 
@@ -33,6 +41,7 @@ class _Unreported:
 UNREPORTED: Final = _Unreported()
 
 UNLIMITED = "unlimited"
+LONG_LIST = 8  # beyond this many entries in old and new together, a change shows only the delta
 NEVER = "never"
 DEFAULT = "default"
 SUSPEND_NEVER = -1
@@ -76,8 +85,18 @@ class Kind:
         return value
 
     def observe(self, raw: Value) -> Value | _Unreported:
-        """A value as Neon reports it, in canonical form (UNREPORTED when it means "unknown")."""
-        return UNREPORTED if raw is None else self.canonical(raw)
+        """A value as Neon reports it, in canonical form (UNREPORTED when it means "unknown").
+
+        Raises UnreadableValue when Neon's value does not have this kind's shape."""
+        if raw is None:
+            return UNREPORTED
+        if not self.accepts(raw):
+            raise UnreadableValue(raw)
+        return self.canonical(raw)
+
+    def accepts(self, raw: Value) -> bool:
+        """Whether a value from Neon has this kind's shape (JSON type, list items, keys)."""
+        return isinstance(raw, str | int | float | bool)
 
     def same(self, a: Value, b: Value) -> bool:
         return bool(self.canonical(a) == self.canonical(b))
@@ -115,6 +134,9 @@ class Quota(Kind):
 
     def _units(self) -> dict[str, int]:
         return BYTE_UNITS if self.unit == "bytes" else DURATION_UNITS
+
+    def accepts(self, raw: Value) -> bool:
+        return isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0
 
     def show(self, value: Value, unit: str | None = None) -> str:
         if value is None:
@@ -154,7 +176,12 @@ class ComputeUnits(Kind):
 
     def observe(self, raw: Value) -> Value | _Unreported:
         # Neon's project list reports 0 CU for defaults that were never set.
+        if raw is not None and not self.accepts(raw):
+            raise UnreadableValue(raw)
         return UNREPORTED if not raw else float(raw)
+
+    def accepts(self, raw: Value) -> bool:
+        return isinstance(raw, int | float) and not isinstance(raw, bool) and raw >= 0
 
     def show(self, value: Value, unit: str | None = None) -> str:
         if value is None:
@@ -168,6 +195,9 @@ class Duration(Kind):
     """A duration in seconds (history retention)."""
 
     unit: str = "seconds"
+
+    def accepts(self, raw: Value) -> bool:
+        return isinstance(raw, int) and not isinstance(raw, bool)
 
     def show(self, value: Value, unit: str | None = None) -> str:
         if value is None:
@@ -208,6 +238,9 @@ class Flag(Kind):
 
     unit: str = "boolean"
 
+    def accepts(self, raw: Value) -> bool:
+        return isinstance(raw, bool)
+
 
 @dataclass(frozen=True)
 class Text(Kind):
@@ -215,12 +248,18 @@ class Text(Kind):
 
     unit: str = "text"
 
+    def accepts(self, raw: Value) -> bool:
+        return isinstance(raw, str)
+
 
 @dataclass(frozen=True)
 class Whole(Kind):
     """A whole number (a Postgres version, a count)."""
 
     unit: str = "number"
+
+    def accepts(self, raw: Value) -> bool:
+        return isinstance(raw, int) and not isinstance(raw, bool)
 
 
 @dataclass(frozen=True)
@@ -230,7 +269,10 @@ class AddressList(Kind):
     unit: str = "addresses"
 
     def canonical(self, value: Value) -> Value:
-        return None if value is None else sorted(set(value))
+        return None if value is None else sorted({str(item).strip() for item in value})
+
+    def accepts(self, raw: Value) -> bool:
+        return isinstance(raw, list) and all(isinstance(item, str) for item in raw)
 
     def show(self, value: Value, unit: str | None = None) -> str:
         if value is None:
@@ -240,11 +282,13 @@ class AddressList(Kind):
     def show_change(self, old: Value, new: Value, unit: str | None = None) -> str:
         if old is None or new is None:
             return super().show_change(old, new, unit)
-        diff = _deepdiff(set(old), set(new))
+        diff = _deepdiff(set(self.canonical(old)), set(self.canonical(new)))
         added = sorted(_key(path) for path in diff.get("set_item_added", []))
         removed = sorted(_key(path) for path in diff.get("set_item_removed", []))
-        parts = [f"+{a}" for a in added] + [f"-{r}" for r in removed]
-        return f"{self.show(old)} -> {self.show(new)} ({', '.join(parts)})"
+        parts = ", ".join([f"+{a}" for a in added] + [f"-{r}" for r in removed])
+        if len(old) + len(new) > LONG_LIST:  # what changed, not every entry
+            return f"{len(old)} entries -> {len(new)} entries ({parts})"
+        return f"{self.show(old)} -> {self.show(new)} ({parts})"
 
 
 @dataclass(frozen=True)
@@ -255,6 +299,9 @@ class SettingsMap(Kind):
 
     def canonical(self, value: Value) -> Value:
         return None if value is None else dict(sorted(value.items()))
+
+    def accepts(self, raw: Value) -> bool:
+        return isinstance(raw, dict) and all(isinstance(v, str) for v in raw.values())
 
     def show(self, value: Value, unit: str | None = None) -> str:
         if value is None:
@@ -273,6 +320,8 @@ class SettingsMap(Kind):
             f"{_key(p)}: {change['old_value']} -> {change['new_value']}"
             for p, change in diff.get("values_changed", {}).items()
         ]
+        if len(old) + len(new) > LONG_LIST:
+            return f"{len(old)} settings -> {len(new)} settings ({', '.join(sorted(parts))})"
         return f"{self.show(old)} -> {self.show(new)} ({', '.join(sorted(parts))})"
 
 
@@ -303,6 +352,17 @@ class Window(Kind):
             "start_time": value["start_time"],
             "end_time": value["end_time"],
         }
+
+    def accepts(self, raw: Value) -> bool:
+        if not isinstance(raw, dict) or not {"weekdays", "start_time", "end_time"} <= set(raw):
+            return False
+        days = raw["weekdays"]
+        times = (raw["start_time"], raw["end_time"])
+        return (
+            isinstance(days, list)
+            and all(isinstance(d, int) and not isinstance(d, bool) for d in days)
+            and all(isinstance(t, str) for t in times)
+        )
 
     def show(self, value: Value, unit: str | None = None) -> str:
         if value is None:

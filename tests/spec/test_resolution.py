@@ -59,12 +59,12 @@ overrides:
         "compute.min_cu": 0.25,
         "compute.max_cu": 4.0,
         "compute.suspend_timeout": -1,
-        "compute.pg_settings": {},
+        "compute.pg_settings": None,  # not managed unless written
         "history_retention": 604_800,
-        "network.allowed_ips": [],
-        "network.protected_branches_only": False,
-        "network.block_public_connections": False,
-        "network.block_vpc_connections": False,
+        "network.allowed_ips": None,  # security settings: not managed unless written
+        "network.protected_branches_only": None,
+        "network.block_public_connections": None,
+        "network.block_vpc_connections": None,
         "logical_replication": None,  # not managed unless written
         "maintenance_window": None,
         "read_replicas.count": 0,
