@@ -17,6 +17,8 @@ from urllib.parse import unquote
 
 import structlog
 
+from controller.untrusted import printable
+
 REDACTED = "***"
 # Upstream text (a Neon message, a gateway page) longer than this is cut when shown in an error or
 # a log line; `clip_text` says how much was left out.
@@ -243,18 +245,28 @@ def configure_logging(*, json_output: bool | None = None, level: int = logging.I
         if json_output
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
+    # JSON escapes control characters itself; the console renderer prints strings as they are.
+    inert = [] if json_output else [_escape_for_terminal]
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             _render_exception_then_redact,
+            *inert,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
+
+
+def _escape_for_terminal(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """No control character from Neon or a fleet file reaches a terminal through a log line."""
+    return {key: printable(v) if isinstance(v, str) else v for key, v in event.items()}
 
 
 def _stderr_logger(*_args: Any) -> structlog.PrintLogger:

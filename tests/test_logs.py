@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import pytest
@@ -152,3 +153,11 @@ def test_long_log_fields_are_clipped(capsys: pytest.CaptureFixture[str]) -> None
     event = json.loads(capsys.readouterr().err)
     assert len(event["note"]) < 5_000
     assert event["note"].endswith("more characters]")
+
+
+def test_console_log_lines_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(json_output=False, level=logging.INFO)
+    get_logger("test").warning("neon_answer", error="a\x1b[2Jb", name="x\x07y")
+    err = capsys.readouterr().err
+    assert "\x1b[2J" not in err
+    assert "a\\x1b[2Jb" in err
