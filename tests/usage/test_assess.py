@@ -98,7 +98,10 @@ def test_a_tenant_suspended_by_neons_older_quota_is_exceeded_and_alerts() -> Non
         Status.EXCEEDED,
         date(2025, 6, 7),  # the day Neon's 100 h were reached
     )
-    assert "Neon enforces other limits than the fleet for: compute time" in usage.notes[0]
+    assert usage.notes[0].startswith(
+        "Neon enforces other limits than the fleet: limits.compute_time 100h in Neon, 300h in "
+        "the fleet; "
+    )
 
 
 def test_a_tenant_at_85_percent_gets_its_numbers_projection_and_upgrade_exactly() -> None:
@@ -198,7 +201,8 @@ def test_notes_say_when_neon_enforces_other_limits_and_when_the_period_is_assume
     assert usage.period == BillingPeriod(JUNE_1, JULY_1, assumed=True)
     assert usage.notes == (
         "Neon reports no billing period yet; the calendar month (UTC) is assumed",
-        "Neon enforces other limits than the fleet for: compute time, storage; "
+        "Neon enforces other limits than the fleet: limits.compute_time 100h in Neon, 300h in "
+        "the fleet; limits.storage unlimited in Neon, 1GiB in the fleet; "
         "`tenantctl plan` shows the change and `tenantctl apply` makes it",
     )
 

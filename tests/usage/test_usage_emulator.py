@@ -58,13 +58,14 @@ def metrics_of(document: dict[str, Any], tenant_id: str) -> dict[str, Any]:
 
 
 def test_tenants_at_50_85_and_over_their_limit(june_18: Emulated) -> None:
-    code, document = june_18.usage_json()
+    code, document = june_18.usage_json("--source", "legacy")
     assert code == EXIT_USAGE_ALERT
     assert (document["observed_at"], document["clock"], document["alert"]) == (
         "2025-06-18T00:00:00Z",
         "server",
         True,
     )
+    assert document["source"] == {"used": ["legacy"], "requested": "legacy", "passed_over": []}
     half = metrics_of(document, "half")
     assert (half["status"], half["upgrade"]) == ("ok", None)
     assert half["period"] == {
@@ -90,7 +91,7 @@ def test_tenants_at_50_85_and_over_their_limit(june_18: Emulated) -> None:
     assert transfer["limit_reached_at"] == "2025-06-21T00:00:00Z"
     assert transfer["limit_reached_within_period"] is True
     assert transfer["projected_at_period_end"] == 15 * GB
-    assert close["upgrade"] == {"plan": "growth", "is_current_plan": False}
+    assert close["upgrade"] == {"plan": "growth", "is_current_plan": False, "too_early": False}
 
     over = metrics_of(document, "over")
     written = over["metrics"]["written_data"]
@@ -101,20 +102,40 @@ def test_tenants_at_50_85_and_over_their_limit(june_18: Emulated) -> None:
     )
     assert (written["effect_at_limit"], written["reached_on"]) == (
         "computes suspended",
-        "2025-06-05",
+        "2025-06-05",  # from the legacy history's written data per day
     )
-    assert over["upgrade"] == {"plan": "growth", "is_current_plan": False}
+    assert over["upgrade"] == {"plan": "growth", "is_current_plan": False, "too_early": False}
 
     spare = metrics_of(document, "spare")
     assert spare["status"] == "ok"
     assert all(m["percent"] in (0.0, None) for m in spare["metrics"].values())
 
 
+def test_v2_is_detected_and_gives_the_billing_metrics_next_to_the_same_limits(
+    june_18: Emulated,
+) -> None:
+    legacy = june_18.usage_json("--source", "legacy")[1]
+    code, document = june_18.usage_json()
+    assert code == EXIT_USAGE_ALERT
+    assert document["source"] == {"used": ["v2"], "requested": None, "passed_over": []}
+    for tenant, before in zip(document["tenants"], legacy["tenants"], strict=True):
+        assert {n: m["status"] for n, m in tenant["metrics"].items()} == {
+            n: m["status"] for n, m in before["metrics"].items()
+        }
+    close = metrics_of(document, "close")
+    assert close["billing"]["from"] == "2025-06-01T00:00:00Z"
+    quantities = {n: m["quantity"] for n, m in close["billing"]["metrics"].items()}
+    assert quantities["public_network_transfer_bytes"] == 8_500_000_000
+    assert quantities["private_network_transfer_bytes"] == 0
+    # v2 has no written data per day: the day `over` crossed its cap is not known from it.
+    assert metrics_of(document, "over")["metrics"]["written_data"]["reached_on"] is None
+
+
 def test_the_exceeded_tenants_computes_are_suspended_by_neon(june_18: Emulated) -> None:
     status = june_18.status("over")
     assert status["exceeded_quotas"] == ["written_data_bytes"]
     assert [e["current_state"] for e in status["endpoints"]] == ["idle"]
-    _, text = june_18.usage()
+    _, text = june_18.usage("--source", "legacy")
     assert "EXCEEDED (computes suspended)" in text
     assert "reached 2025-06-05" in text
     assert "over (starter, exceeded): growth is the smallest plan that fits" in text
@@ -139,7 +160,7 @@ def test_usage_is_read_only_and_batches_history_for_every_project(june_18: Emula
         ("GET", "/projects", 200): 1,
         ("GET", "/projects/{project_id}", 200): 4,
         ("GET", "/projects/{project_id}/branches", 200): 4,
-        ("GET", "/consumption_history/projects", 200): 1,  # 4 projects, one batch
+        ("GET", "/consumption_history/v2/projects", 200): 1,  # 4 projects, one batch
     }
 
 
@@ -156,7 +177,7 @@ def test_history_is_read_in_batches_of_100_projects(
     before = big.stats()["requests"]
     code, document = big.usage_json()
     assert (code, len(document["tenants"])) == (EXIT_OK, 101)
-    history = "/consumption_history/projects"
+    history = "/consumption_history/v2/projects"
     sent = sum(r["count"] for r in big.stats()["requests"] if r["route"] == history)
     sent -= sum(r["count"] for r in before if r["route"] == history)
     assert sent == 2  # 100 project ids, then 1
@@ -178,21 +199,27 @@ def test_no_second_call_to_neon_within_15_minutes(june_18: Emulated) -> None:
 
 
 def test_the_daily_history_of_one_tenant(june_18: Emulated) -> None:
-    code, document = june_18.usage_json("--tenant", "half", "--history", "daily")
+    argv = ("--tenant", "half", "--history", "daily", "--source", "legacy")
+    code, document = june_18.usage_json(*argv)
     assert code == EXIT_OK
-    days = document["days"]
-    assert [d["day"] for d in days][:2] == ["2025-06-01", "2025-06-02"]
+    days = document["timeframes"]
+    assert [d["start"] for d in days][:2] == ["2025-06-01T00:00:00Z", "2025-06-02T00:00:00Z"]
     assert len(days) == 17  # June 1 to 17: read at midnight, nothing of June 18 was measured
-    by_day = {d["day"]: d for d in days}
+    by_day = {d["start"][:10]: d for d in days}
     assert by_day["2025-06-05"]["written_data"] == 500_000_000
     assert sum(d["written_data"] for d in days) == 500_000_000
     assert by_day["2025-06-09"]["storage"] == 0
     assert by_day["2025-06-10"]["storage"] == 512 * MiB
     assert by_day["2025-06-17"]["storage"] == 512 * MiB
-    assert {d["data_transfer"] for d in days} == {None}
-    _, chart = june_18.usage("--tenant", "half", "--history", "daily")
+    assert {d["data_transfer"] for d in days} == {None}  # legacy history has no transfer
+    _, chart = june_18.usage(*argv)
     written = next(line for line in chart.splitlines() if "written data" in line)
     assert "▁▁▁▁█▁▁▁▁▁▁▁▁▁▁▁▁  total 0.5GB of 1GB (50.0%), ok" in written
+    # From v2: the days of data transfer, and the billing metrics.
+    _, v2 = june_18.usage_json("--tenant", "close", "--history", "daily")
+    sent = {d["start"][:10]: d["data_transfer"] for d in v2["timeframes"]}
+    assert (sent["2025-06-10"], sum(sent.values())) == (8_500_000_000, 8_500_000_000)
+    assert {d["written_data"] for d in v2["timeframes"]} == {None}
 
 
 def test_without_consumption_history_the_counters_are_used_and_it_is_said(
@@ -201,12 +228,17 @@ def test_without_consumption_history_the_counters_are_used_and_it_is_said(
     code, document = june_18.usage_json(history=False)
     assert code == EXIT_USAGE_ALERT
     assert document["consumption_history"]["available"] is False
+    assert document["source"]["used"] == ["counters"]
+    assert document["source"]["passed_over"] == [
+        "v2: 403: the account's plan does not include it",
+        "legacy: 403: the account's plan does not include it",
+    ]
     assert "403" in document["consumption_history"]["note"]
     over = metrics_of(document, "over")["metrics"]["written_data"]
     assert (over["percent"], over["status"], over["reached_on"]) == (120.0, "exceeded", None)
     assert metrics_of(document, "close")["metrics"]["data_transfer"]["percent"] == 85.0
     _, text = june_18.usage("--refresh", history=False)
-    assert "Neon refused consumption history (403" in text
+    assert "Neon refused consumption history (v2: 403" in text
 
 
 def test_without_a_date_header_the_local_clock_is_used(june_18: Emulated) -> None:
