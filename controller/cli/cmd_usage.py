@@ -85,7 +85,11 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(level=logging.WARNING)
     fleet = require_valid_fleet(args.fleet_dir)
     scope = tenants_in_scope(fleet, args)
-    check_combination(args)
+    check_combination(args)  # flags and ranges are checked before the target is even opened
+    if args.billing_export:
+        export_range(args, utc_now())
+    else:
+        usage_query(args, utc_now())
     connection = connect(args.fleet_dir, emulator_flag=args.emulator)
     return execute(args, fleet, scope, connection, local_clock=utc_now)
 

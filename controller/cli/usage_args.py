@@ -123,8 +123,11 @@ def usage_query(args: argparse.Namespace, now: datetime) -> UsageQuery:
         series = _series(args, now)
     except RangeError as error:
         raise CommandError(str(error)) from None
-    if series is not None and args.source == "counters":
-        raise CommandError("--source counters has no history to show: the counters are totals")
+    if args.source == "counters" and (args.history or args.since):
+        raise CommandError(
+            "--source counters reads no consumption history: --history and --from/--to need "
+            "v2 or legacy"
+        )
     return UsageQuery(source=args.source, series=series)
 
 

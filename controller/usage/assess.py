@@ -120,11 +120,6 @@ class TenantUsage:
     def alerting(self) -> bool:
         return self.status in ALERTING
 
-    @property
-    def too_early(self) -> bool:
-        """Too early in the period to project some metric that matters (see projection)."""
-        return any(m.too_early for m in self.metrics if m.status is not Status.UNLIMITED)
-
 
 def metric_status(
     used: int, limit: int | None, warn_at: Fraction, enforced: int | None = None
@@ -175,7 +170,8 @@ def assess_tenant(
     upgrade = None
     if status in ALERTING:
         projected = {usage.metric.name: usage.projected for usage in metrics}
-        early = any(usage.too_early for usage in metrics)
+        # A metric not used yet projects to nothing whatever the rate: it cannot mislead.
+        early = any(usage.too_early and usage.used > 0 for usage in metrics)
         upgrade = upgrade_path(plans, projected, tenant.plan, too_early=early)
     return TenantUsage(
         tenant_id=tenant.id,

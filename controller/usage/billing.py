@@ -8,9 +8,11 @@ walks this one table, in this order, and spells amounts through the registry's `
 
 Units (machine formats keep Neon's integers as they are):
 - `CU-seconds`: compute units x seconds (`compute_unit_seconds`);
-- `byte-months`: bytes kept for a month (a GiB kept for half a month is half a GiB-month);
+- `byte-months`: bytes kept for a month (a GB kept for half a month is half a GB-month);
 - `bytes`: data sent over the public internet or a private link;
 - `branch-months`: branches beyond the plan's allowance, kept for a month.
+People read them as Neon prices them: compute in CU-hours, bytes in decimal units (GB,
+GB-month), whatever their size.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from controller.neon.consumption import V2_METRICS
-from controller.spec.values import Quota
+from controller.spec.units import BYTE_UNITS
+from controller.spec.values import Quota, common_unit
 
 BYTES = Quota("bytes")
 SECONDS = Quota("seconds")
+_DECIMAL = ("TB", "GB", "MB", "KB", "B")
 
 
 @dataclass(frozen=True)
@@ -42,15 +46,18 @@ class BillingMetric:
             return "-"
         if self.kind is None:
             return self.template.format(amount=amount, unit="")
-        unit = unit or self.kind.shared_unit(amount) or ("B" if self.kind.unit == "bytes" else "s")
+        unit = unit or self.shared_unit([amount]) or "B"
         number = self.kind.amount(amount, unit).removesuffix(unit)
         return self.template.format(amount=number, unit=unit)
 
     def shared_unit(self, amounts: Iterable[int | None]) -> str | None:
-        """One unit for a column of amounts (the largest one the smallest amount fills)."""
+        """One unit for a column of amounts: hours for compute; for bytes the largest decimal
+        unit the smallest amount fills."""
         if self.kind is None:
             return None
-        return self.kind.shared_unit(*(a for a in amounts if a is not None))
+        if self.kind is SECONDS:
+            return "h"
+        return common_unit([a for a in amounts if a], BYTE_UNITS, _DECIMAL)
 
 
 _MONTHS = "{amount}{unit}-month"

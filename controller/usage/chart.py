@@ -15,7 +15,7 @@ over its tenants. Markdown gets the same rows as a table; JSON and CSV come from
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from controller.untrusted import markdown, terminal
@@ -33,7 +33,7 @@ from controller.usage.quantities import (
 from controller.usage.readings import Granularity
 from controller.usage.report import UsageReport
 from controller.usage.series import HistoryRows, fleet_history, tenant_history
-from controller.usage.table import note_lines, period_cell, status_cell
+from controller.usage.table import agreed_units, note_lines, period_cell, status_cell
 
 BARS = "▁▂▃▄▅▆▇█"
 NO_DATA = "·"
@@ -74,7 +74,11 @@ def _values(history: HistoryRows, name: str) -> list[int | None]:
 
 
 def _limited_summary(
-    metric: Metric, values: list[int | None], usage: MetricUsage | None, granularity: str
+    metric: Metric,
+    values: list[int | None],
+    usage: MetricUsage | None,
+    granularity: str,
+    written: str | None,
 ) -> str:
     known = [v for v in values if v is not None]
     if usage is not None:  # the tenant's billing period, against its limit
@@ -84,26 +88,28 @@ def _limited_summary(
         text = (
             f"{'total' if metric.cumulative else 'now'} {amount}{of}{share}, {status_cell(usage)}"
         )
-        unit = unit_for(metric, usage.unit, [usage.used, usage.limit, *known])
+        unit: str | None = unit_for(metric, usage.unit, [usage.used, usage.limit, *known])
+    elif not known:
+        return "no data"
     else:
-        unit = unit_for(metric, None, known)
-        if not known:
-            return "no data"
-        if metric.cumulative:
-            text = f"total {spell_amount(metric, sum(known), unit)}"
-        else:
-            text = f"last {spell_amount(metric, known[-1], unit)}"
+        unit = written
+        last = sum(known) if metric.cumulative else known[-1]
+        text = f"{'total' if metric.cumulative else 'last'} {_spell(metric, last, unit)}"
     if metric.cumulative and known and max(known) > 0:
-        text += f"; busiest {_STEP[granularity]} {spell_amount(metric, max(known), unit)}"
+        text += f"; busiest {_STEP[granularity]} {_spell(metric, max(known), unit)}"
     return text
+
+
+def _spell(metric: Metric, amount: int, unit: str | None) -> str:
+    """In `unit`, else in the unit that suits this amount alone."""
+    return spell_amount(metric, amount, unit or unit_for(metric, None, [amount]))
 
 
 def _billing_summary(metric: BillingMetric, values: list[int | None], granularity: str) -> str:
     known = [v for v in values if v is not None]
-    unit = metric.shared_unit(known)
-    text = f"total {metric.spell(sum(known), unit)}"
+    text = f"total {metric.spell(sum(known))}"
     if known and max(known) > 0:
-        text += f"; busiest {_STEP[granularity]} {metric.spell(max(known), unit)}"
+        text += f"; busiest {_STEP[granularity]} {metric.spell(max(known))}"
     return text
 
 
@@ -127,27 +133,36 @@ def when_read(moment: datetime | None, clock: str | None, *, cached: bool) -> st
 
 
 def render_chart(
-    scope: str, history: HistoryRows, tenant: TenantUsage | None, when: str, notes: list[str]
+    scope: str,
+    history: HistoryRows,
+    tenant: TenantUsage | None,
+    when: str,
+    notes: list[str],
+    units: Mapping[str, str | None],
 ) -> str:
-    """The terminal chart of a tenant (`tenant`: its assessment) or the fleet (None)."""
+    """The terminal chart of a tenant (`tenant`: its assessment) or the fleet (None); `units`:
+    the unit each limited metric's limits are written in, where they agree."""
     lines = [terminal(title(scope, history, tenant, when))]
     if tenant is not None and not tenant.metrics:
         return (
             "\n".join([*lines, terminal(f"  {tenant.status.value}: {'; '.join(tenant.notes)}")])
             + "\n"
         )
-    if history.rows:
+    unread = history.source == "counters" or not history.rows
+    if not unread:
         lines.append(" " * (_LABEL_WIDTH + 2) + _axis(history))
     by_metric = {u.metric.name: u for u in tenant.metrics} if tenant is not None else {}
     own_period = tenant is not None and tenant.series is None
-    unread = history.source == "counters" or not history.rows
     for metric in METRICS:
         values = _values(history, metric.name)
         usage = by_metric.get(metric.name) if own_period else None
-        summary = _limited_summary(metric, values, usage, history.granularity)
+        summary = _limited_summary(
+            metric, values, usage, history.granularity, units.get(metric.name)
+        )
         chart = f"(no {history.granularity} history)" if unread else sparkline(values)
         if not unread and all(v is None for v in values):
-            summary += f"; Neon's {history.source} history has no data for it"
+            summary = f"{summary}; " if usage is not None else ""
+            summary += f"Neon's {history.source} history does not measure it"
         lines.append(f"  {metric.label:<{_LABEL_WIDTH}}{chart}  {summary}")
     if history.source == "v2":
         for billed in BILLING_METRICS:
@@ -159,26 +174,32 @@ def render_chart(
 
 
 def render_chart_markdown(
-    scope: str, history: HistoryRows, tenant: TenantUsage | None, when: str, notes: list[str]
+    scope: str,
+    history: HistoryRows,
+    tenant: TenantUsage | None,
+    when: str,
+    notes: list[str],
+    units: Mapping[str, str | None],
 ) -> str:
-    """The timeframes as a Markdown table, each column in one unit."""
+    """The timeframes as a Markdown table, each column in one unit (see `render_chart`)."""
     shown = [m for m in METRICS if any(r[m.name] is not None for r in history.rows)]
     billed = [m for m in BILLING_METRICS if any(r[m.name] is not None for r in history.rows)]
     header = ["Start", *(m.label for m in shown), *(m.label for m in billed)]
     lines = [f"**{markdown(title(scope, history, tenant, when))}**", ""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    limits = {u.metric.name: u for u in tenant.metrics} if tenant is not None else {}
-    units = {}
-    for metric in shown:
-        own = limits.get(metric.name)
-        written, limit = (own.unit, own.limit) if own is not None else (None, None)
-        units[metric.name] = unit_for(metric, written, [*_values(history, metric.name), limit])
+    limits = {u.metric.name: u.limit for u in tenant.metrics} if tenant is not None else {}
+    columns = {
+        m.name: unit_for(m, units.get(m.name), [*_values(history, m.name), limits.get(m.name)])
+        for m in shown
+    }
     billing_units = {m.name: m.shared_unit(_values(history, m.name)) for m in billed}
     for row in history.rows:
         cells = [f"{row['start'].astimezone(UTC):{_START[history.granularity]}}"]
         for metric in shown:
             value = row[metric.name]
-            cells.append("-" if value is None else spell_amount(metric, value, units[metric.name]))
+            cells.append(
+                "-" if value is None else spell_amount(metric, value, columns[metric.name])
+            )
         cells += [m.spell(row[m.name], billing_units[m.name]) for m in billed]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", *(f"_{markdown(note)}_" for note in notes)] if notes else []
@@ -193,7 +214,7 @@ def render_tenant_chart(tenant: TenantUsage, *, cached: bool, as_markdown: bool 
     when = when_read(tenant.observed_at, tenant.clock, cached=cached)
     scope = f"{tenant.tenant_id} ({tenant.plan})"
     draw = render_chart_markdown if as_markdown else render_chart
-    return draw(scope, history, tenant, when, notes)
+    return draw(scope, history, tenant, when, notes, agreed_units([tenant]))
 
 
 def render_fleet_chart(
@@ -205,4 +226,4 @@ def render_fleet_chart(
     when = when_read(report.observed_at, report.clock, cached=bool(report.cached))
     scope = f"fleet ({len(read)} tenant(s) with a project)"
     draw = render_chart_markdown if as_markdown else render_chart
-    return draw(scope, history, None, when, note_lines(report))
+    return draw(scope, history, None, when, note_lines(report), agreed_units(read))

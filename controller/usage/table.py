@@ -14,7 +14,7 @@ the terminal (`controller.untrusted.terminal`) or for Markdown (`markdown`).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
 
 from rich import box
@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from controller.untrusted import markdown, terminal
-from controller.usage.assess import MetricUsage, Status
+from controller.usage.assess import MetricUsage, Status, TenantUsage
 from controller.usage.billing import BILLING_METRICS
 from controller.usage.metrics import METRICS
 from controller.usage.projection import BillingPeriod
@@ -131,17 +131,24 @@ def _scope_cell(totals: Totals) -> str:
     return "fleet" if totals.scope == FLEET else f"plan {totals.scope}"
 
 
+def agreed_units(tenants: Iterable[TenantUsage]) -> dict[str, str | None]:
+    """Per limited metric, the unit every tenant's limit is written in, when they agree."""
+    listed = list(tenants)
+    agreed: dict[str, str | None] = {}
+    for metric in METRICS:
+        written = {u.unit for t in listed for u in t.metrics if u.metric is metric}
+        agreed[metric.name] = written.pop() if len(written) == 1 else None
+    return agreed
+
+
 def totals_rows(report: UsageReport) -> tuple[Cells, list[Cells]]:
     """The totals table: a row per plan, then the fleet; a column per limited metric, each in
     the unit its limits are written in when they agree (else one fitting the column)."""
     by_plan, fleet = report.totals()
     every = [*by_plan, fleet]
     header = ["Totals", "Tenants", *(m.label for m in METRICS)]
-    units = {}
-    for metric in METRICS:
-        written = {u.unit for t in report.tenants for u in t.metrics if u.metric is metric}
-        agreed = written.pop() if len(written) == 1 else None
-        units[metric.name] = unit_for(metric, agreed, [t.used[metric.name] for t in every])
+    agreed = agreed_units(report.tenants)
+    units = {m.name: unit_for(m, agreed[m.name], [t.used[m.name] for t in every]) for m in METRICS}
     body = [
         [
             _scope_cell(totals),

@@ -191,3 +191,31 @@ def test_a_neon_error_is_one_line_and_exit_1_without_the_key(
     assert err.startswith("tenantctl: error: Neon API: GET /projects -> 401")
     assert "Traceback" not in err
     assert "napi_not-the-right-key" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--history", "hourly", "--from", "2024-03-01", "--to", "2024-03-02"], "168 hours"),
+        (["--billing-export", "/nonexistent/out.csv", "--period", "2024-03"], "12 months"),
+        (
+            ["--billing-export", "/nonexistent/out.csv"],
+            "--billing-export FILE and --period YYYY-MM go together",
+        ),
+        (["--period", "2025-06"], "go together"),
+        (
+            ["--billing-export", "/nonexistent/out.csv", "--period", "June"],
+            "is not a month such as 2025-06",
+        ),
+        (["--source", "counters", "--history", "daily"], "--source counters reads no"),
+        (["--from", "2025-06-01", "--to", "2025-06-01"], "ends"),
+    ],
+)
+def test_flags_and_ranges_neon_would_refuse_fail_before_the_target_is_opened(
+    fleet_dir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(["usage", "--dir", str(fleet_dir), *argv]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith("tenantctl: error: ")
+    assert message in err
+    assert not (fleet_dir / ".tenantctl").exists()  # not even the embedded emulator was opened

@@ -8,6 +8,8 @@ read on June 18 at midnight, 17 days in: rates are per 17 days, so dates can be 
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,23 +166,54 @@ def test_usage_is_read_only_and_batches_history_for_every_project(june_18: Emula
     }
 
 
-def test_history_is_read_in_batches_of_100_projects(
-    tmp_path: Path,
-    emulator_app_factory: AppFactory,
-    contract_transport: TransportWrapper,
-    local_clock: LocalClock,
-) -> None:
-    time = EmulatorTime(JUNE_1)
-    emulator = emulator_app_factory(clock=time, monotonic=time, api_key=f"usage-{uuid.uuid4()}")
-    big = emulated_fleet(tmp_path, emulator, contract_transport, local_clock, extra_tenants=97)
-    big.advance_days(2)
-    before = big.stats()["requests"]
-    code, document = big.usage_json()
-    assert (code, len(document["tenants"])) == (EXIT_OK, 101)
-    history = "/consumption_history/v2/projects"
-    sent = sum(r["count"] for r in big.stats()["requests"] if r["route"] == history)
-    sent -= sum(r["count"] for r in before if r["route"] == history)
-    assert sent == 2  # 100 project ids, then 1
+def test_totals_are_the_sums_of_the_tenants_per_plan_and_for_the_fleet(june_18: Emulated) -> None:
+    _, document = june_18.usage_json()
+    tenants = [t for t in document["tenants"] if t["metrics"]]
+    totals = document["totals"]
+    assert sorted(totals["plans"]) == ["growth", "starter"]
+
+    def used(group: list[dict[str, Any]], name: str) -> int:
+        return sum(t["metrics"][name]["used"] for t in group)
+
+    def billed(group: list[dict[str, Any]], name: str) -> int:
+        return sum(t["billing"]["metrics"][name]["quantity"] for t in group)
+
+    for scope, group in [
+        (totals["fleet"], tenants),
+        *(
+            (totals["plans"][plan], [t for t in tenants if t["plan"] == plan])
+            for plan in totals["plans"]
+        ),
+    ]:
+        assert scope["tenants"] == scope["billed_tenants"] == len(group)
+        for name, metric in scope["metrics"].items():
+            assert metric["used"] == used(group, name)
+        for name, metric in scope["billing"].items():
+            assert metric["quantity"] == billed(group, name)
+    fleet = totals["fleet"]
+    assert fleet["metrics"]["written_data"]["used"] == 1_700_000_000
+    assert fleet["billing"]["public_network_transfer_bytes"]["quantity"] == 8_500_000_000
+    # The CSV: every total row is the sum of its tenants' rows.
+    _, text = june_18.usage("--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    totals_rows = [r for r in rows if r["scope"] != "tenant"]
+    assert len(totals_rows) == 3 * (5 + 8)  # growth, starter, fleet: limited + billing metrics
+    for total in totals_rows:
+        members = [
+            r
+            for r in rows
+            if r["scope"] == "tenant"
+            and r["metric"] == total["metric"]
+            and (total["scope"] == "fleet" or r["plan"] == total["plan"])
+        ]
+        assert int(total["used"]) == sum(int(r["used"]) for r in members), total
+    # The table: per plan and fleet rows of the limits' totals and, with --billing, of billing.
+    _, table = june_18.usage("--billing")
+    lines = table.splitlines()
+    starter = next(line for line in lines if line.startswith("plan starter "))
+    assert starter.split()[2:5] == ["3", "15m", "3.75m"]  # tenants, active time, compute time
+    fleet_billing = next(line for line in lines if line.startswith("fleet total"))
+    assert "8.5GB" in fleet_billing.split()  # public transfer, as Neon bills it
 
 
 def test_no_second_call_to_neon_within_15_minutes(june_18: Emulated) -> None:

@@ -17,6 +17,7 @@ from controller.usage.documents import (
     report_csv,
     report_document,
 )
+from controller.usage.readings import TenantReading
 from controller.usage.report import UsageReport, build_report
 from controller.usage.table import render_markdown, render_table
 from tests.usage.builders import (
@@ -235,7 +236,7 @@ def test_the_daily_chart_shows_each_metric_from_the_projects_first_day() -> None
     assert "total 255h of 300h (85.0%), warning; busiest day 200h" in compute
     transfer = next(line for line in lines if "data transfer" in line)
     assert "data transfer    ·················  total" in transfer
-    assert "Neon's legacy history has no data for it" in transfer
+    assert "Neon's legacy history does not measure it" in transfer
 
 
 def test_the_daily_history_as_json_csv_and_markdown() -> None:
@@ -287,3 +288,19 @@ def test_without_history_the_chart_says_so_and_keeps_the_totals() -> None:
         "available": False,
         "note": "no history (403)",
     }
+
+
+def test_neon_text_is_inert_on_a_terminal_and_in_markdown() -> None:
+    hostile = "project \x1b[2J[bold]boom[/bold] <img src=x> @team | ![p](https://x)"
+    readings = {"acme": TenantReading(tenant_id="acme", problem=hostile)}
+    report = build_report(
+        fleet([tenant("acme", "pro")], PLANS), readings, Fraction(80), target="Neon API test"
+    )
+    text = render_table(report, color=True)
+    assert "\x1b[2J" not in text
+    assert "project \\x1b[2J[bold]boom[/bold]" in text  # shown, never interpreted
+    markdown = render_markdown(report)
+    assert "<img" not in markdown
+    assert "@team" not in markdown
+    assert "&lt;img src=x&gt;" in markdown
+    assert "!\\[p\\](https://x)" in markdown  # no image: the brackets are escaped
