@@ -158,7 +158,6 @@ def _report(
     query: UsageQuery,
     local_clock: LocalClock,
 ) -> UsageReport:
-    settings = connection.settings
     key = query.key()
     identities = {
         tid: tenant_identity(
@@ -166,12 +165,7 @@ def _report(
         )
         for tid in scope
     }
-    cache = UsageCache(
-        cache_path(args.fleet_dir, settings.host, settings.org_id, settings.api_key),
-        host=settings.host,
-        org_id=settings.org_id,
-        clock=local_clock,
-    )
+    cache = _cache(args, connection, local_clock)
     passed_over: list[str] = []
 
     async def read(tenant_ids: list[str]) -> dict[str, TenantReading]:
@@ -196,6 +190,16 @@ def _report(
         requested=query.source,
         passed_over=passed_over,
         billing_range=series if series is not None and series.billing else None,
+    )
+
+
+def _cache(args: argparse.Namespace, connection: Connection, local_clock: LocalClock) -> UsageCache:
+    settings = connection.settings
+    return UsageCache(
+        cache_path(args.fleet_dir, settings.host, settings.org_id, settings.api_key),
+        host=settings.host,
+        org_id=settings.org_id,
+        clock=local_clock,
     )
 
 

@@ -155,17 +155,7 @@ def assess_tenant(
     found = reading.reading
     period = billing_period(found.period_start, found.period_end, found.observed_at)
     window = measuring_window(period, found.created_at, found.observed_at)
-    created_in_period = found.created_at is not None and found.created_at >= period.start
-    limits = tenant.limits()
-    metrics = tuple(
-        replace(
-            _metric_usage(
-                metric, found, limits[metric.name], period, window, created_in_period, warn_at
-            ),
-            unit=tenant.units.get(metric.key),
-        )
-        for metric in METRICS
-    )
+    metrics = _metrics(tenant, found, period, window, warn_at)
     status = worst([usage.status for usage in metrics])
     upgrade = None
     if status in ALERTING:
@@ -192,6 +182,26 @@ def assess_tenant(
         billing_since=found.billing_since,
         billing_until=found.billing_until,
         series=found.series,
+    )
+
+
+def _metrics(
+    tenant: ResolvedTenant,
+    found: ProjectReading,
+    period: BillingPeriod,
+    window: Window,
+    warn_at: Fraction,
+) -> tuple[MetricUsage, ...]:
+    created_in_period = found.created_at is not None and found.created_at >= period.start
+    limits = tenant.limits()
+    return tuple(
+        replace(
+            _metric_usage(
+                metric, found, limits[metric.name], period, window, created_in_period, warn_at
+            ),
+            unit=tenant.units.get(metric.key),
+        )
+        for metric in METRICS
     )
 
 

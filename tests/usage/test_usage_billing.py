@@ -62,10 +62,22 @@ def test_a_months_export_is_exactly_the_injected_consumption_and_its_totals_thei
     world.add("over", compute_time_seconds=7200)
     world.advance_days(21)  # July 2: June is over
     target = tmp_path / "june.csv"
+    before = world.stats()["requests"]
     code, out = world.usage(
         "--billing-export", str(target), "--period", "2025-06", "--format", "json"
     )
     assert code == EXIT_OK
+    made: dict[str, int] = {}
+    for row in world.stats()["requests"]:
+        made[row["route"]] = made.get(row["route"], 0) + row["count"]
+    for row in before:
+        made[row["route"]] -= row["count"]
+    # The project list, the marks (branch lists) and one v2 request: no project read.
+    assert {route: n for route, n in made.items() if n} == {
+        "/projects": 1,
+        "/projects/{project_id}/branches": 4,
+        "/consumption_history/v2/projects": 1,
+    }
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
     assert tuple(rows[0]) == EXPORT_COLUMNS
     got = {(r["tenant"], r["metric"]): int(r["quantity"]) for r in rows}
