@@ -114,14 +114,16 @@ def _billing_summary(metric: BillingMetric, values: list[int | None], granularit
 
 
 def title(scope: str, history: HistoryRows, tenant: TenantUsage | None, when: str) -> str:
-    """`acme (pro): daily usage, period Jun 1–Jul 1, UTC days; as of ... (Neon's clock)`."""
+    """`acme (pro): daily usage, period Jun 1–Jul 1, UTC days; consumption history: v2; as of
+    ... (Neon's clock)`."""
     if tenant is not None and tenant.series is None and tenant.period is not None:
         span = f", period {period_cell(tenant.period)}, UTC days"
     elif history.since is not None and history.until is not None:
         span = f", {spell_moment(history.since)} to {spell_moment(history.until)}"
     else:
         span = ""
-    return f"{scope}: {history.granularity} usage{span}{when}"
+    source = f"; consumption history: {history.source}" if history.source else ""
+    return f"{scope}: {history.granularity} usage{span}{source}{when}"
 
 
 def when_read(moment: datetime | None, clock: str | None, *, cached: bool) -> str:

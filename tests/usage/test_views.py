@@ -227,7 +227,7 @@ def test_the_daily_chart_shows_each_metric_from_the_projects_first_day() -> None
     text = render_tenant_chart(acme, cached=False)
     lines = text.splitlines()
     assert lines[0] == (
-        "acme (pro): daily usage, period Jun 1–Jul 1, UTC days; "
+        "acme (pro): daily usage, period Jun 1–Jul 1, UTC days; consumption history: legacy; "
         "as of 2025-06-18 00:00 UTC (Neon's clock)"
     )
     compute = next(line for line in lines if "compute time" in line)
