@@ -4,6 +4,10 @@ One paged project list (400 per page) gives every project's settings. Then only 
 planner asks for (`missing_observations`): computes of matched projects (one call each),
 ownership marks of projects about to change or not yet claimed, and usage where a limit goes
 down. Never a password, never a connection URI.
+
+`tenantctl usage` reads through the same observer (`project_list`, `marks`, `counters`), so
+both commands share one bounded loop and one branch-list cache: a project's branches are read
+once per run whether its mark, its storage or both are wanted.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import dataclasses
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from controller.logs import get_logger
@@ -126,6 +131,15 @@ def mark_of(branches: BranchList) -> OwnershipMark | None:
     """
     root = next((b for b in branches.branches if b.parent_id is None), None)
     return parse_mark(branches.annotations_of(root.id)) if root else None
+
+
+@dataclass(frozen=True)
+class ProjectCounters:
+    """A project's full read (this period's counters, the quota Neon enforces, the billing
+    period, its org) and the usage measured from it and its branch list."""
+
+    project: Project
+    usage: ObservedUsage
 
 
 def usage_of(project: Project, branches: BranchList) -> ObservedUsage:
@@ -274,6 +288,20 @@ class Observer:
         named = {p.id for p in listed if p.name == name}
         return sorted(pid for pid in candidates if pid in named or marks[pid] == wanted)
 
+    async def project_list(self) -> list[ProjectListItem]:
+        """Every project visible to the key: one paged list read."""
+        return await self._client.list_projects()
+
+    async def marks(self, project_ids: Iterable[str]) -> dict[str, OwnershipMark | None]:
+        """The ownership marks of these projects, read live (a branch list each, once per run;
+        never from the mark cache)."""
+        return await self._each(project_ids, self._mark)
+
+    async def counters(self, project_ids: Iterable[str]) -> dict[str, ProjectCounters]:
+        """Each project's counters and quota (`GET /projects/{id}`) and storage (its branch
+        list, shared with `marks`), at most `concurrency` projects at a time."""
+        return await self._each(project_ids, self._counters)
+
     def created(self, project_id: str) -> None:
         """A project this run created: not a newcomer to look at before the next create."""
         if self._seen is not None:
@@ -316,5 +344,9 @@ class Observer:
         return tuple(observed_operation(op) for op in listed)
 
     async def _usage(self, project_id: str) -> ObservedUsage:
+        return (await self._counters(project_id)).usage
+
+    async def _counters(self, project_id: str) -> ProjectCounters:
+        branches = await self._branch_list(project_id)
         project = await self._client.get_project(project_id)
-        return usage_of(project, await self._branch_list(project_id))
+        return ProjectCounters(project=project, usage=usage_of(project, branches))

@@ -3,12 +3,17 @@
 The third step of Neon's partner guide: watch consumption so that the partner can warn customers,
 offer upgrades and bill. Functional core, imperative shell (see docs/usage.md):
 
-- core (pure): `metrics` (the five limited metrics), `projection` (rate, period-end use, the
-  date a limit is reached), `upgrade` (the smallest plan that fits), `history` (daily series),
-  `assess` (statuses per metric and tenant), `report` (the run's report and exit rule), and the
-  views `documents` (JSON, CSV), `table` (terminal, Markdown), `chart` (daily history);
-- shell: `collect` (read-only Neon calls within budget), `server_clock` (Neon's time from the
-  `Date` header), `cache` (no second call to Neon within 15 minutes).
+- core (pure): `metrics` (the five limited metrics), `billing` (the eight v2 billing metrics),
+  `query` (what a run asks for, ranges checked against Neon's limits), `frames` (Neon's two
+  consumption answers in one shape), `projection` (rate, period-end use, the date a limit is
+  reached, too early to tell), `upgrade` (the smallest plan that fits), `history` (daily
+  series, baseline, trailing days), `assess` (statuses per metric and tenant), `totals` (per
+  plan and fleet), `report` (the run's report and exit rule), `series` (history rows), and the
+  views `documents` (JSON, CSV), `table` (terminal, Markdown), `chart` (histories), `export`
+  (the monthly billing file);
+- shell: `collect` (read-only Neon calls within budget, through the planner's observer),
+  `consumption` (which consumption API the account has, and its reads), `server_clock` (Neon's
+  time from the `Date` header), `cache` (no second call to Neon within 15 minutes).
 """
 
 from controller.usage.assess import MetricUsage, Status, TenantUsage, assess_tenant

@@ -17,13 +17,13 @@ identity conflict) is `unknown`. Percentages and thresholds are exact fractions.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from fractions import Fraction
 
 from controller.spec.model import PricingPlan, ResolvedTenant
-from controller.usage.history import reached_on, storage_baseline
+from controller.usage.history import reached_on, storage_baseline, trailing
 from controller.usage.metrics import METRICS, Metric
 from controller.usage.projection import (
     BillingPeriod,
@@ -33,7 +33,14 @@ from controller.usage.projection import (
     measuring_window,
     project,
 )
-from controller.usage.readings import ClockSource, History, ProjectReading, TenantReading
+from controller.usage.readings import (
+    ClockSource,
+    History,
+    ProjectReading,
+    Series,
+    Source,
+    TenantReading,
+)
 from controller.usage.upgrade import UpgradePath, upgrade_path
 
 
@@ -61,7 +68,8 @@ ALERTING = frozenset({Status.WARNING, Status.EXCEEDED})
 @dataclass(frozen=True)
 class MetricUsage:
     """One metric of one tenant. `percent` is None without a limit; `projection` is None when
-    the rate cannot be known (storage without consumption history)."""
+    the rate cannot be known (storage without consumption history). `unit` is the unit the
+    limit was written in (`h` for `600h`), None when the fleet wrote none."""
 
     metric: Metric
     used: int
@@ -71,6 +79,11 @@ class MetricUsage:
     projection: Projection | None
     reached_on: date | None = None
     neon_quota: int | None = None
+    unit: str | None = None
+
+    @property
+    def too_early(self) -> bool:
+        return self.projection is not None and self.projection.too_early
 
     @property
     def projected(self) -> int:
@@ -97,6 +110,11 @@ class TenantUsage:
     upgrade: UpgradePath | None = None
     history: History | None = None
     notes: tuple[str, ...] = ()
+    source: Source | None = None
+    billing: Mapping[str, int] | None = None
+    billing_since: datetime | None = None
+    billing_until: datetime | None = None
+    series: Series | None = None
 
     @property
     def alerting(self) -> bool:
@@ -137,19 +155,14 @@ def assess_tenant(
     found = reading.reading
     period = billing_period(found.period_start, found.period_end, found.observed_at)
     window = measuring_window(period, found.created_at, found.observed_at)
-    created_in_period = found.created_at is not None and found.created_at >= period.start
-    limits = tenant.limits()
-    metrics = tuple(
-        _metric_usage(
-            metric, found, limits[metric.name], period, window, created_in_period, warn_at
-        )
-        for metric in METRICS
-    )
+    metrics = _metrics(tenant, found, period, window, warn_at)
     status = worst([usage.status for usage in metrics])
     upgrade = None
     if status in ALERTING:
         projected = {usage.metric.name: usage.projected for usage in metrics}
-        upgrade = upgrade_path(plans, projected, tenant.plan)
+        # A metric not used yet projects to nothing whatever the rate: it cannot mislead.
+        early = any(usage.too_early and usage.used > 0 for usage in metrics)
+        upgrade = upgrade_path(plans, projected, tenant.plan, too_early=early)
     return TenantUsage(
         tenant_id=tenant.id,
         plan=tenant.plan,
@@ -164,6 +177,31 @@ def assess_tenant(
         upgrade=upgrade,
         history=found.history,
         notes=_notes(metrics, period),
+        source=found.source,
+        billing=found.billing,
+        billing_since=found.billing_since,
+        billing_until=found.billing_until,
+        series=found.series,
+    )
+
+
+def _metrics(
+    tenant: ResolvedTenant,
+    found: ProjectReading,
+    period: BillingPeriod,
+    window: Window,
+    warn_at: Fraction,
+) -> tuple[MetricUsage, ...]:
+    created_in_period = found.created_at is not None and found.created_at >= period.start
+    limits = tenant.limits()
+    return tuple(
+        replace(
+            _metric_usage(
+                metric, found, limits[metric.name], period, window, created_in_period, warn_at
+            ),
+            unit=tenant.units.get(metric.key),
+        )
+        for metric in METRICS
     )
 
 
@@ -189,7 +227,8 @@ def _metric_usage(
     baseline: int | None = 0
     if not metric.cumulative:
         baseline = storage_baseline(found.history, period, created_in_period)
-    projection = None if baseline is None else project(used, baseline, limit, window)
+    before = trailing(found.history, metric, window.since, found.created_at)
+    projection = None if baseline is None else project(used, baseline, limit, window, before)
     reached = [cap for cap in (limit, enforced) if cap is not None and used >= cap]
     crossed = reached_on(found.history, metric, min(reached), period) if reached else None
     return MetricUsage(
@@ -210,9 +249,18 @@ def _notes(metrics: tuple[MetricUsage, ...], period: BillingPeriod) -> tuple[str
         notes.append("Neon reports no billing period yet; the calendar month (UTC) is assumed")
     drifted = [m for m in metrics if m.neon_quota != m.limit]
     if drifted:
-        listed = ", ".join(m.metric.label for m in drifted)
+        listed = "; ".join(_drift(m) for m in drifted)
         notes.append(
-            f"Neon enforces other limits than the fleet for: {listed}; "
+            f"Neon enforces other limits than the fleet: {listed}; "
             "`tenantctl plan` shows the change and `tenantctl apply` makes it"
         )
     return tuple(notes)
+
+
+def _drift(usage: MetricUsage) -> str:
+    """`limits.storage 1GiB in Neon, 10GiB in the fleet`, in the unit the fleet wrote."""
+    kind = usage.metric.kind
+    unit = usage.unit or kind.shared_unit(usage.neon_quota, usage.limit)
+    neon = kind.show(usage.neon_quota or 0, kind.fitting(usage.neon_quota, unit))
+    fleet = kind.show(usage.limit or 0, unit)
+    return f"{usage.metric.key} {neon} in Neon, {fleet} in the fleet"

@@ -7,12 +7,13 @@ org and API key) under the fleet's `.tenantctl/` directory, and reused while you
 `MAX_AGE` by the local clock (injected, so tests move it).
 
 A cached reading is reused only for the same tenant identity (fleet, project name, adopted
-project id): editing a tenant's identity reads it again. Tenants without a project are never
-cached, so a tenant created a minute ago shows up at once. The file holds what a reading holds:
-ids, names, numbers and times, no key and no connection string. A file that cannot be read or
-parsed, is not a regular file, or was written for another target or format, is ignored with a
-warning and replaced on the next write; failing to write it is a warning too. The cache never
-fails a run.
+project id) and the same query (`--source`, and the range of `--history`/`--from/--to`):
+editing a tenant's identity, or asking for another range, reads it again. Tenants without a
+project are never cached, so a tenant created a minute ago shows up at once. The file holds
+what a reading holds: ids, names, numbers and times, no key and no connection string. A file
+that cannot be read or parsed, is not a regular file, or was written for another target or
+format, is ignored with a warning and replaced on the next write; failing to write it is a
+warning too. The cache never fails a run.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from controller.localfiles import LocalFileError, digest, read_regular_file, wri
 from controller.logs import get_logger
 from controller.usage.readings import TenantReading
 
-CACHE_FORMAT_VERSION = 1
+CACHE_FORMAT_VERSION = 2  # 2: consumption source, billing metrics, series
 MAX_AGE = timedelta(minutes=15)
 CACHE_DIR = ".tenantctl"
 MAX_FILE_BYTES = 256 * 1024**2  # ~6 KB a tenant with a month of daily history: ~40,000 tenants
@@ -61,9 +62,12 @@ def cache_path(fleet_dir: Path, host: str, org_id: str | None, api_key: str) -> 
     return fleet_dir / CACHE_DIR / f"usage-cache-{digest(host, org_id or '', api_key)}.json"
 
 
-def tenant_identity(fleet: str, project_name: str, project_id: str | None) -> str:
-    """What decides which project is a tenant's: a cached reading is valid only for it."""
-    return json.dumps([fleet, project_name, project_id])
+def tenant_identity(fleet: str, project_name: str, project_id: str | None, query: str = "") -> str:
+    """What decides which project is a tenant's, and what was read of it (`query`: the
+    `UsageQuery.key()` of a run, "" for the default): a cached reading is valid only for it."""
+    if not query:
+        return json.dumps([fleet, project_name, project_id])
+    return json.dumps([fleet, project_name, project_id, query])
 
 
 class UsageCache:

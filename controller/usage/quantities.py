@@ -1,51 +1,47 @@
-"""Amounts as people read them in usage output: a limit as the fleet spells it, use in its unit.
+"""Amounts as people read them in usage output: spelled by the registry's kinds, in the user's unit.
 
-Why this exists: "used / limit" reads best in one unit: `255h / 300h`, `384MiB / 512MiB`,
-`4.25GB / 5GB`. A limit is spelled exactly as a fleet file would write it (`300h`, `5GB`); what
-is used is shown in the same unit, rounded down to two decimals. Without a limit, or when the limit
-has no unit of its own, a unit is chosen by size. Machine formats (JSON, CSV) never use this:
-they keep plain bytes and seconds.
+Why this exists: "used / limit" reads best in one unit, and that unit is the one the fleet file
+wrote (`compute_time: 600h` stays `600h`, and 255 hours used reads `255h` beside it, never
+`10.62d`). When the fleet wrote no unit, one unit is chosen for the amounts shown together. The
+spelling itself is the limit's `Quota` kind (`controller.spec.values`), the same as in `plan`
+and `show`: exact to two decimals, else rounded toward zero and marked `~` (so what is used never
+reads as its limit before it reaches it). Machine formats (JSON, CSV) never use this: they keep
+plain bytes and seconds.
 """
 
 from __future__ import annotations
 
 import math
-import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from fractions import Fraction
 
-from controller.spec.units import BYTE_UNITS, DURATION_UNITS, format_bytes, format_duration
 from controller.usage.metrics import Metric
 
-_SUFFIX = re.compile(r"[0-9]+([A-Za-z]+)$")
-_AUTO_BYTES = ("TiB", "GiB", "MiB", "KiB")
-_AUTO_SECONDS = ("h", "m")
 UNLIMITED = "unlimited"
 
 
-def _units(metric: Metric) -> dict[str, int]:
-    return BYTE_UNITS if metric.unit == "bytes" else DURATION_UNITS
+def unit_for(metric: Metric, written: str | None, amounts: Iterable[int | None]) -> str:
+    """The unit the fleet wrote, else one that reads well for all `amounts` shown together."""
+    if written is not None:
+        return written
+    known = [a for a in amounts if a is not None]
+    return metric.kind.shared_unit(*known) or ("B" if metric.unit == "bytes" else "s")
 
 
-def spell_limit(metric: Metric, limit: int | None) -> str:
-    """A limit as a fleet file would write it: `300h`, `512MiB`, `unlimited`."""
-    if limit is None:
-        return UNLIMITED
-    return format_bytes(limit) if metric.unit == "bytes" else format_duration(limit)
+def spell_limit(metric: Metric, limit: int | None, written: str | None = None) -> str:
+    """A limit as a fleet file would write it: `600h`, `512MiB`, `unlimited`."""
+    return UNLIMITED if limit is None else metric.kind.show(limit, written)
 
 
-def unit_for(metric: Metric, limit: int | None, amount: int) -> str:
-    """The limit's own unit when it has one, else the largest unit `amount` fills."""
-    if limit is not None:
-        found = _SUFFIX.fullmatch(spell_limit(metric, limit))
-        if found and found.group(1) in _units(metric):
-            return found.group(1)
-    scale = max(amount, limit or 0)
-    candidates = _AUTO_BYTES if metric.unit == "bytes" else _AUTO_SECONDS
-    for unit in candidates:
-        if scale >= _units(metric)[unit]:
-            return unit
-    return "B" if metric.unit == "bytes" else "s"
+def spell_amount(metric: Metric, amount: int, unit: str) -> str:
+    """`amount` in `unit`: `255h`, `0.5GB`, `~4.33GB` (rounded toward zero)."""
+    return metric.kind.amount(amount, unit)
+
+
+def spell_used(metric: Metric, used: int, limit: int | None, written: str | None = None) -> str:
+    """What is used, in the unit its limit is written in (or one fitting both)."""
+    return spell_amount(metric, used, unit_for(metric, written, (used, limit)))
 
 
 def _cut(value: Fraction, decimals: int) -> str:
@@ -53,21 +49,6 @@ def _cut(value: Fraction, decimals: int) -> str:
     scale = 10**decimals
     whole, part = divmod(math.floor(value * scale), scale)
     return f"{whole}.{part:0{decimals}d}" if decimals else str(whole)
-
-
-def in_unit(metric: Metric, amount: int, unit: str) -> str:
-    """`amount` in `unit`, rounded down to two decimals: `255h`, `4.25GB`, `<0.01h`.
-
-    Rounded down, so that what is used never reads as its limit before it reaches it."""
-    text = _cut(Fraction(amount, _units(metric)[unit]), 2).rstrip("0").rstrip(".")
-    if text == "0" and amount > 0:
-        return f"<0.01{unit}"
-    return f"{text}{unit}"
-
-
-def spell_used(metric: Metric, used: int, limit: int | None) -> str:
-    """What is used, in the unit its limit is spelled in."""
-    return in_unit(metric, used, unit_for(metric, limit, used))
 
 
 def spell_percent(percent: Fraction | None) -> str:

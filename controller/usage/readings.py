@@ -2,9 +2,14 @@
 
 Why this exists: the pure assessment (`assess.py`) and the local cache (`cache.py`) need the same
 record of one reading, free of HTTP and of Neon's response shapes. A reading is immutable, holds
-plain integers (bytes and seconds, keyed by the metric names of `metrics.py`) and timezone-aware
-times, and serialises to JSON as it is, so a cached reading is exactly what was read. It holds
-nothing secret: ids, names and numbers only.
+plain integers (bytes and seconds keyed by the metric names of `metrics.py`; Neon's own units
+for the v2 billing metrics of `billing.py`) and timezone-aware times, and serialises to JSON as
+it is, so a cached reading is exactly what was read. It holds nothing secret: ids, names and
+numbers only.
+
+`source` says where consumption history came from: `v2` (`/consumption_history/v2/projects`,
+usage-based plans), `legacy` (`/consumption_history/projects`, legacy plans) or `counters` (the
+account has neither: the project counters alone).
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 ClockSource = Literal["server", "local"]
+Source = Literal["v2", "legacy", "counters"]
+SOURCES: tuple[Source, ...] = ("v2", "legacy", "counters")
+Granularity = Literal["hourly", "daily", "monthly"]
 
 
 class _Frozen(BaseModel):
@@ -26,6 +34,7 @@ class DailyUsage(_Frozen):
     """One UTC day of consumption history; a metric Neon's history lacks is absent.
 
     Cumulative metrics hold what was used that day; storage holds the size at the day's end.
+    Values are keyed by usage metric name (`compute_time`) and, from v2, by billing metric name.
     """
 
     day: date
@@ -35,14 +44,36 @@ class DailyUsage(_Frozen):
 class History(_Frozen):
     """The daily history of a project, or why there is none.
 
-    `available` is False when Neon refused consumption history (403: the account's plan has
-    none); `days` is then empty and `note` says so. Days are in date order and may include the
-    day before the billing period: its storage size is the size the period started with.
+    `available` is False when Neon refused consumption history (403 or 404: the account's plan
+    has none); `days` is then empty and `note` says so. Days are in date order and may include
+    days before the billing period: the size at the end of the day before it is the size the
+    period started with, and the week before it gives a rate early in a period.
     """
 
     available: bool
     days: tuple[DailyUsage, ...] = ()
     note: str | None = None
+    source: Source = "legacy"
+    since: date | None = None  # the first day the read asked for (older days are unknown)
+
+
+class Frame(_Frozen):
+    """One timeframe [start, end) of a consumption series; values as in `DailyUsage`."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+    values: Mapping[str, int]
+
+
+class Series(_Frozen):
+    """Consumption at one granularity over [since, until), asked for one range (`--history`,
+    `--from/--to`): the timeframes Neon reported, oldest first (it leaves out empty ones)."""
+
+    source: Source
+    granularity: Granularity
+    since: AwareDatetime
+    until: AwareDatetime
+    frames: tuple[Frame, ...] = ()
 
 
 class ProjectReading(_Frozen):
@@ -54,6 +85,10 @@ class ProjectReading(_Frozen):
       (Neon's storage quota applies to each branch on its own).
     - `quota`: the quota Neon enforces now per metric, None where it enforces none.
     - `period_start`/`period_end`: Neon's billing period; None when Neon reports none yet.
+    - `source`: where consumption history came from (see the module docstring).
+    - `billing`: the v2 billing metrics over [`billing_since`, `billing_until`) (the period so
+      far, or the range asked for); None unless the source is v2.
+    - `series`: the range asked for with `--history` or `--from/--to`, when one was.
     """
 
     project_id: str
@@ -66,6 +101,12 @@ class ProjectReading(_Frozen):
     used: Mapping[str, int]
     quota: Mapping[str, int | None]
     history: History
+    source: Source
+    org_id: str | None = None
+    billing: Mapping[str, int] | None = None
+    billing_since: AwareDatetime | None = None
+    billing_until: AwareDatetime | None = None
+    series: Series | None = None
 
 
 class TenantReading(_Frozen):

@@ -18,17 +18,28 @@ from fractions import Fraction
 
 from controller.spec.model import DesiredFleet
 from controller.usage.assess import Status, TenantUsage, assess_tenant
-from controller.usage.readings import TenantReading
+from controller.usage.query import SeriesRange
+from controller.usage.readings import Source, TenantReading
+from controller.usage.totals import Totals, report_totals
 
 
 @dataclass(frozen=True)
 class UsageReport:
-    """Tenants in id order; `cached` names those whose reading came from the local cache."""
+    """Tenants in id order; `cached` names those whose reading came from the local cache.
+
+    `requested` is the consumption source forced with `--source` (None: detected);
+    `passed_over` says why sources tried before the one used were not (`v2: 403: ...`);
+    `billing_range` is the `--from/--to` range billing metrics cover (None: each tenant's
+    billing period so far).
+    """
 
     target: str
     warn_at: Fraction
     tenants: tuple[TenantUsage, ...]
     cached: frozenset[str] = frozenset()
+    requested: Source | None = None
+    passed_over: tuple[str, ...] = ()
+    billing_range: SeriesRange | None = None
 
     @property
     def alerting(self) -> bool:
@@ -53,6 +64,23 @@ class UsageReport:
         return "local" if "local" in clocks else "server"
 
     @property
+    def sources(self) -> tuple[Source, ...]:
+        """The consumption sources the readings came from, in detection order."""
+        used = {t.source for t in self.tenants if t.source is not None}
+        return tuple(s for s in ("v2", "legacy", "counters") if s in used)
+
+    def source_line(self) -> str:
+        """`consumption history: v2 (detected)`, `legacy (forced with --source; ...)`."""
+        used = ", ".join(self.sources) or "none read"
+        how = "forced with --source" if self.requested else "detected"
+        passed = f"; {', '.join(self.passed_over)}" if self.passed_over else ""
+        return f"consumption history: {used} ({how}{passed})"
+
+    def totals(self) -> tuple[tuple[Totals, ...], Totals]:
+        """Per-plan subtotals and the fleet total (see `totals.py`)."""
+        return report_totals(self.tenants)
+
+    @property
     def history_note(self) -> str | None:
         """Why consumption history is missing, if it is for any tenant."""
         for tenant in self.tenants:
@@ -68,10 +96,21 @@ def build_report(
     *,
     target: str,
     cached: Collection[str] = (),
+    requested: Source | None = None,
+    passed_over: Collection[str] = (),
+    billing_range: SeriesRange | None = None,
 ) -> UsageReport:
     """Assess every tenant that has a reading, in tenant-id order."""
     tenants = tuple(
         assess_tenant(fleet.tenants[tenant_id], readings[tenant_id], fleet.plans, warn_at)
         for tenant_id in sorted(readings)
     )
-    return UsageReport(target=target, warn_at=warn_at, tenants=tenants, cached=frozenset(cached))
+    return UsageReport(
+        target=target,
+        warn_at=warn_at,
+        tenants=tenants,
+        cached=frozenset(cached),
+        requested=requested,
+        passed_over=tuple(passed_over),
+        billing_range=billing_range,
+    )

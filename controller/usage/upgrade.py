@@ -15,6 +15,10 @@ A plan fits when the projected use of the period stays strictly below each of it
 (reaching a limit is what suspends computes). Plans below the tenant's own are never offered:
 a tenant on Pro whose own overrides are tight gets "Pro fits", not a downgrade to Free. Pure
 functions of the plans and the projection.
+
+Early in a period a projection rests on too little (see `projection.py`): the projected use is
+then the use so far, and the answer says so (`too_early`) rather than extrapolating a few hours
+into "no plan fits".
 """
 
 from __future__ import annotations
@@ -41,11 +45,13 @@ class UpgradePath:
     """The suggestion for one tenant.
 
     `plan` is the smallest fitting plan not below the tenant's own (None when none fits);
-    `is_current` says it is the tenant's own plan (its overrides are tighter than the plan).
+    `is_current` says it is the tenant's own plan (its overrides are tighter than the plan);
+    `too_early` that it fits the use so far, too early in the period to project it.
     """
 
     plan: str | None
     is_current: bool = False
+    too_early: bool = False
 
 
 def _limit_key(limit: int | None) -> LimitKey:
@@ -70,10 +76,14 @@ def _below(amount: int, limit: int | None) -> bool:
 
 
 def upgrade_path(
-    plans: Mapping[str, PricingPlan], projected: Mapping[str, int], current_plan: str
+    plans: Mapping[str, PricingPlan],
+    projected: Mapping[str, int],
+    current_plan: str,
+    *,
+    too_early: bool = False,
 ) -> UpgradePath:
     """The smallest plan in `plans`, not below `current_plan`, whose limits fit `projected`
-    (use by metric name)."""
+    (use by metric name; `too_early`: that is the use so far, not a projection)."""
     current = plans.get(current_plan)
     floor = size_key(current) if current is not None else None
     fitting = [
@@ -82,6 +92,8 @@ def upgrade_path(
         if (floor is None or size_key(plan) >= floor) and fits(plan.limits(), projected)
     ]
     if not fitting:
-        return UpgradePath(plan=None)
+        return UpgradePath(plan=None, too_early=too_early)
     smallest = min(fitting, key=size_key)
-    return UpgradePath(plan=smallest.name, is_current=smallest.name == current_plan)
+    return UpgradePath(
+        plan=smallest.name, is_current=smallest.name == current_plan, too_early=too_early
+    )

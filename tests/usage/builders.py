@@ -23,6 +23,7 @@ HOUR = 3600
 DAY = 86_400
 GB = 1000**3
 GiB = 1024**3
+ONE_DAY = timedelta(days=1)
 JUNE_1 = datetime(2025, 6, 1, tzinfo=UTC)
 JULY_1 = datetime(2025, 7, 1, tzinfo=UTC)
 
@@ -64,8 +65,10 @@ def reading(
     period: tuple[datetime, datetime] | None = (JUNE_1, JULY_1),
     days: Mapping[date, Mapping[str, int]] | None = None,
     history: bool = True,
+    since: date | None = None,
 ) -> ProjectReading:
-    """A reading at `at`; metrics left out of `used` are zero, of `quota` unlimited."""
+    """A reading at `at` from legacy history read from `since` (default: the day before the
+    period); metrics left out of `used` are zero, of `quota` unlimited."""
     counters = dict.fromkeys(METRIC_NAMES, 0) | dict(used or {})
     daily = tuple(DailyUsage(day=d, values=v) for d, v in sorted((days or {}).items()))
     return ProjectReading(
@@ -78,9 +81,12 @@ def reading(
         period_end=period[1] if period else None,
         used=counters,
         quota=dict.fromkeys(METRIC_NAMES) | dict(quota or {}),
-        history=History(available=True, days=daily)
+        history=History(
+            available=True, days=daily, since=since or (period or (JUNE_1,))[0].date() - ONE_DAY
+        )
         if history
-        else History(available=False, note="no history (403)"),
+        else History(available=False, note="no history (403)", source="counters"),
+        source="legacy" if history else "counters",
     )
 
 

@@ -7,11 +7,16 @@ contract. Projects are created the real way: plan + apply through the Neon clien
 
 The emulator's `Date` header carries its own (advanceable) clock, as Neon's carries Neon's, so
 "now" is the server's time; `WithoutServerDate` removes it to show the local-clock fallback.
+
+Projects are created in an organization (`ORG`), as every project on Neon now is, and `usage`
+runs without NEON_ORG_ID: it takes the org v2 consumption needs from the projects' `org_id`.
+The emulator serves both consumption APIs unless a test builds it with `consumption_api`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import shutil
 from collections.abc import Callable
@@ -43,6 +48,7 @@ from tests.usage.conftest import LocalClock
 FLEET = Path(__file__).parent / "fleet"
 HOST = "http://emulator/api/v2"
 DAY = 86_400
+ORG = "org-usage-tests"
 
 
 class EmulatorTime:
@@ -88,6 +94,7 @@ class Emulated:
     fleet_dir: Path
     wrap: TransportWrapper
     local_clock: LocalClock
+    org_id: str | None = ORG  # the org projects are created in
     projects: dict[str, str] = field(default_factory=dict)  # tenant id -> project id
     closed: int = 0  # how many times a connection given to `usage` was closed
 
@@ -103,6 +110,11 @@ class Emulated:
             burst_per_second=10_000,
             consumption_requests_per_minute=60_000,
         )
+
+    @property
+    def creating_settings(self) -> NeonSettings:
+        """The settings `apply` creates projects with: in the test's org, if it has one."""
+        return dataclasses.replace(self.settings, org_id=self.org_id)
 
     def transport(
         self, *, server_date: bool = True, history: bool = True
@@ -174,21 +186,22 @@ def emulated_fleet(
     local_clock: LocalClock,
     *,
     extra_tenants: int = 0,
+    org_id: str | None = ORG,
 ) -> Emulated:
-    """Copy the test fleet (plus `extra_tenants` starter tenants), apply it to the emulator,
-    and note each tenant's project."""
+    """Copy the test fleet (plus `extra_tenants` starter tenants), apply it to the emulator
+    (projects in `org_id`), and note each tenant's project."""
     fleet_dir = tmp_path / "fleet"
     shutil.copytree(FLEET, fleet_dir)
     for index in range(extra_tenants):
         (fleet_dir / "tenants" / f"extra-{index:03d}.yaml").write_text("plan: starter\n")
-    world = Emulated(emulator, fleet_dir, wrap, local_clock)
+    world = Emulated(emulator, fleet_dir, wrap, local_clock, org_id=org_id)
     world.projects = asyncio.run(_apply(world))
     return world
 
 
 async def _apply(world: Emulated) -> dict[str, str]:
-    desired = desired_fleet(world.fleet())
-    async with NeonClient(world.settings, transport=world.transport()) as client:
+    desired = desired_fleet(world.fleet(), org_id=world.org_id)
+    async with NeonClient(world.creating_settings, transport=world.transport()) as client:
         planned = await make_plan(client, desired, PlanOptions(), PlanTarget(host=HOST))
         report = await apply_plan(client, planned.plan, ApplyOptions(), observer=planned.observer)
         assert report.ok, report.render()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 import pytest
@@ -30,6 +30,7 @@ from tests.usage.builders import (
 )
 
 WARN_80 = Fraction(80)
+DAY = timedelta(days=1)
 FREE = plan("free", compute_time=100 * HOUR, written_data=2 * GiB, storage=GiB // 2)
 PRO = plan("pro", compute_time=300 * HOUR, active_time=750 * HOUR, written_data=20 * GiB)
 ENTERPRISE = plan("enterprise", written_data=500 * GiB)
@@ -98,7 +99,10 @@ def test_a_tenant_suspended_by_neons_older_quota_is_exceeded_and_alerts() -> Non
         Status.EXCEEDED,
         date(2025, 6, 7),  # the day Neon's 100 h were reached
     )
-    assert "Neon enforces other limits than the fleet for: compute time" in usage.notes[0]
+    assert usage.notes[0].startswith(
+        "Neon enforces other limits than the fleet: limits.compute_time 100h in Neon, 300h in "
+        "the fleet; "
+    )
 
 
 def test_a_tenant_at_85_percent_gets_its_numbers_projection_and_upgrade_exactly() -> None:
@@ -198,7 +202,8 @@ def test_notes_say_when_neon_enforces_other_limits_and_when_the_period_is_assume
     assert usage.period == BillingPeriod(JUNE_1, JULY_1, assumed=True)
     assert usage.notes == (
         "Neon reports no billing period yet; the calendar month (UTC) is assumed",
-        "Neon enforces other limits than the fleet for: compute time, storage; "
+        "Neon enforces other limits than the fleet: limits.compute_time 100h in Neon, 300h in "
+        "the fleet; limits.storage unlimited in Neon, 1GiB in the fleet; "
         "`tenantctl plan` shows the change and `tenantctl apply` makes it",
     )
 
@@ -233,3 +238,44 @@ def test_what_neon_does_at_a_limit_agrees_with_the_change_plan_warning() -> None
         planned = "blocks writes" if metric.effect == WRITES_BLOCKED else "suspends computes"
         assert planned in warning
         assert metric.effect.split()[0] in warning  # "computes" / "writes"
+
+
+def test_early_in_the_period_the_upgrade_rests_on_the_use_so_far_not_a_few_hours_rate() -> None:
+    # 1.7 GiB written in the first 2 hours of June: a linear rate says 612 GiB by July 1,
+    # beyond every plan's cap ("no plan fits"); the use so far fits Free's 2 GiB. No history
+    # of the days before June was read.
+    early = reading(
+        at=june(1, 2),
+        used={"written_data": 17 * GiB // 10},
+        created_at=JUNE_1 - 90 * DAY,
+        since=JUNE_1.date(),
+    )
+    usage = assess_tenant(
+        tenant("acme", "free", written_data=2 * GiB), tenant_reading("acme", early), PLANS, WARN_80
+    )
+    written = next(m for m in usage.metrics if m.metric.name == "written_data")
+    assert (written.status, written.too_early, written.projected) == (
+        Status.WARNING,
+        True,
+        17 * GiB // 10,
+    )
+    assert usage.upgrade == UpgradePath(plan="free", is_current=True, too_early=True)
+    # With a week of history before the period, its rate is used instead (1 GiB a day here).
+    days = {date(2025, 5, 25 + n): {"written_data": GiB} for n in range(7)}
+    trailed = reading(
+        at=june(1, 2),
+        used={"written_data": 17 * GiB // 10},
+        created_at=JUNE_1 - 90 * DAY,
+        days=days,
+        since=date(2025, 5, 24),
+    )
+    usage = assess_tenant(
+        tenant("acme", "free", written_data=2 * GiB),
+        tenant_reading("acme", trailed),
+        PLANS,
+        WARN_80,
+    )
+    written = next(m for m in usage.metrics if m.metric.name == "written_data")
+    assert written.projection is not None
+    assert (written.too_early, written.projection.trailing_days) == (False, 7)
+    assert usage.upgrade == UpgradePath(plan="enterprise")  # about 30 GiB by July 1

@@ -143,7 +143,7 @@ def test_the_file_round_trips_a_reading_exactly_and_holds_no_secret(
     assert cache.fresh({"acme": ACME}) == {"acme": acme_reading()}
     text = cache.path.read_text()
     document = json.loads(text)
-    assert (document["format_version"], document["host"], document["org_id"]) == (1, HOST, "org-1")
+    assert (document["format_version"], document["host"], document["org_id"]) == (2, HOST, "org-1")
     assert "postgres" not in text
     assert "Bearer" not in text
 

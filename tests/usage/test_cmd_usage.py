@@ -6,6 +6,8 @@ target taken from the environment; the numbers themselves are checked in test_us
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from fractions import Fraction
@@ -85,10 +87,13 @@ def test_usage_on_the_embedded_emulator_after_apply(
     capsys.readouterr()
     assert main(["usage", "--dir", str(fleet_dir), "--format", "csv"]) == EXIT_OK
     out, _ = capsys.readouterr()
-    lines = out.splitlines()
-    assert lines[0].startswith("tenant,plan,tenant_status,project_id,")
-    assert len(lines) == 1 + 4 * 5
-    assert {line.split(",")[2] for line in lines[1:]} == {"ok"}
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert out.startswith("tenant,plan,tenant_status,project_id,")
+    tenants = [row for row in rows if row["scope"] == "tenant"]
+    assert len(tenants) == 4 * 5
+    assert {row["tenant_status"] for row in tenants} == {"ok"}
+    # The embedded emulator's projects have no org, and NEON_ORG_ID is unset: no v2, legacy.
+    assert {row["source"] for row in tenants} == {"legacy"}
     assert list((fleet_dir / ".tenantctl").glob("usage-cache-*.json"))
 
 
@@ -105,8 +110,7 @@ def test_emulator_flag_uses_the_embedded_emulator_whatever_the_environment(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--history", "daily"], "--history needs --tenant ID"),
-        (["--tenant", "half"], "--tenant picks the tenant of --history daily"),
+        (["--tenant", "half"], "--tenant picks the tenant of --history"),
         (["--tenant", "halv", "--history", "daily"], "--tenant halv: no such tenant"),
         (["--target", "spar"], "--target spar: no such tenant"),
     ],
@@ -187,3 +191,31 @@ def test_a_neon_error_is_one_line_and_exit_1_without_the_key(
     assert err.startswith("tenantctl: error: Neon API: GET /projects -> 401")
     assert "Traceback" not in err
     assert "napi_not-the-right-key" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--history", "hourly", "--from", "2024-03-01", "--to", "2024-03-02"], "168 hours"),
+        (["--billing-export", "/nonexistent/out.csv", "--period", "2024-03"], "12 months"),
+        (
+            ["--billing-export", "/nonexistent/out.csv"],
+            "--billing-export FILE and --period YYYY-MM go together",
+        ),
+        (["--period", "2025-06"], "go together"),
+        (
+            ["--billing-export", "/nonexistent/out.csv", "--period", "June"],
+            "is not a month such as 2025-06",
+        ),
+        (["--source", "counters", "--history", "daily"], "--source counters reads no"),
+        (["--from", "2025-06-01", "--to", "2025-06-01"], "ends"),
+    ],
+)
+def test_flags_and_ranges_neon_would_refuse_fail_before_the_target_is_opened(
+    fleet_dir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(["usage", "--dir", str(fleet_dir), *argv]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith("tenantctl: error: ")
+    assert message in err
+    assert not (fleet_dir / ".tenantctl").exists()  # not even the embedded emulator was opened

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
@@ -10,8 +11,10 @@ from hypothesis import strategies as st
 
 from controller.usage.projection import (
     HORIZON,
+    MIN_MEASURED,
     BillingPeriod,
     Projection,
+    Trailing,
     Window,
     billing_period,
     calendar_month,
@@ -78,7 +81,31 @@ def test_no_growth_means_no_date_and_no_change() -> None:
 
 
 def test_nothing_is_extrapolated_from_an_empty_window() -> None:
-    assert project(100, 0, 1000, window_at(JUNE_1)) == Projection(at_period_end=100)
+    assert project(100, 0, 1000, window_at(JUNE_1)) == Projection(100, too_early=True)
+
+
+def test_a_few_hours_into_the_period_it_is_too_early_to_project() -> None:
+    # 3 GB in the first 3 hours would be 720 GB by July 1: that says nothing about a month.
+    early = project(3 * GiB, 0, 10 * GiB, window_at(june(1, 3)))
+    assert early == Projection(at_period_end=3 * GiB, too_early=True)
+    # A project created 3 hours ago, late in the month, likewise.
+    young = project(3 * GiB, 0, 10 * GiB, window_at(june(20, 3), created_at=june(20)))
+    assert young.too_early
+    # From a whole day measured on, the window's own rate is used.
+    day = window_at(JUNE_1 + MIN_MEASURED)
+    assert project(GiB, 0, None, day) == Projection(at_period_end=30 * GiB)
+
+
+def test_early_in_the_period_the_trailing_days_of_history_give_the_rate() -> None:
+    # 1 GiB in the 6 hours of June 1, 27 GiB in the 7 days before: 28 GiB in 7.25 days, about
+    # 3.86 GiB a day, for the 29.75 days left; the 9 GiB left under 10 GiB take 2.33 days.
+    window = window_at(june(1, 6))
+    projection = project(GiB, 0, 10 * GiB, window, Trailing(growth=27 * GiB, days=7))
+    assert (projection.trailing_days, projection.too_early) == (7, False)
+    assert projection.at_period_end == math.ceil(GiB + Fraction(28 * GiB * 119, 29))
+    seconds = math.ceil(Fraction(9 * 29 * 86_400, 4 * 28))
+    assert projection.reaches_at == june(1, 6) + timedelta(seconds=seconds)
+    assert projection.within_period is True
 
 
 def test_a_reading_after_the_period_ended_describes_the_whole_period() -> None:
@@ -114,7 +141,7 @@ SECONDS_IN_JUNE = 30 * 86_400
 
 @st.composite
 def cases(draw: st.DrawFn) -> tuple[int, int, int, Window]:
-    elapsed = draw(st.integers(min_value=1, max_value=SECONDS_IN_JUNE))
+    elapsed = draw(st.integers(min_value=86_400, max_value=SECONDS_IN_JUNE))
     now = JUNE_1 + timedelta(seconds=elapsed)
     growth = draw(st.integers(min_value=1, max_value=10**12))
     baseline = draw(st.integers(min_value=0, max_value=10**12))
@@ -156,3 +183,11 @@ def test_the_limit_date_is_the_first_whole_second_at_or_after_the_crossing(
     assert projection.within_period == (projection.reaches_at < JULY_1)
     if projection.within_period:
         assert projection.at_period_end >= limit
+
+
+@given(st.integers(min_value=0, max_value=86_399), st.integers(min_value=0, max_value=10**12))
+def test_less_than_a_day_measured_without_trailing_days_is_always_too_early(
+    seconds: int, used: int
+) -> None:
+    projection = project(used, 0, 10**12, window_at(JUNE_1 + timedelta(seconds=seconds)))
+    assert projection == Projection(at_period_end=used, too_early=True)

@@ -8,6 +8,8 @@ read on June 18 at midnight, 17 days in: rates are per 17 days, so dates can be 
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,13 +60,14 @@ def metrics_of(document: dict[str, Any], tenant_id: str) -> dict[str, Any]:
 
 
 def test_tenants_at_50_85_and_over_their_limit(june_18: Emulated) -> None:
-    code, document = june_18.usage_json()
+    code, document = june_18.usage_json("--source", "legacy")
     assert code == EXIT_USAGE_ALERT
     assert (document["observed_at"], document["clock"], document["alert"]) == (
         "2025-06-18T00:00:00Z",
         "server",
         True,
     )
+    assert document["source"] == {"used": ["legacy"], "requested": "legacy", "passed_over": []}
     half = metrics_of(document, "half")
     assert (half["status"], half["upgrade"]) == ("ok", None)
     assert half["period"] == {
@@ -90,7 +93,7 @@ def test_tenants_at_50_85_and_over_their_limit(june_18: Emulated) -> None:
     assert transfer["limit_reached_at"] == "2025-06-21T00:00:00Z"
     assert transfer["limit_reached_within_period"] is True
     assert transfer["projected_at_period_end"] == 15 * GB
-    assert close["upgrade"] == {"plan": "growth", "is_current_plan": False}
+    assert close["upgrade"] == {"plan": "growth", "is_current_plan": False, "too_early": False}
 
     over = metrics_of(document, "over")
     written = over["metrics"]["written_data"]
@@ -101,20 +104,40 @@ def test_tenants_at_50_85_and_over_their_limit(june_18: Emulated) -> None:
     )
     assert (written["effect_at_limit"], written["reached_on"]) == (
         "computes suspended",
-        "2025-06-05",
+        "2025-06-05",  # from the legacy history's written data per day
     )
-    assert over["upgrade"] == {"plan": "growth", "is_current_plan": False}
+    assert over["upgrade"] == {"plan": "growth", "is_current_plan": False, "too_early": False}
 
     spare = metrics_of(document, "spare")
     assert spare["status"] == "ok"
     assert all(m["percent"] in (0.0, None) for m in spare["metrics"].values())
 
 
+def test_v2_is_detected_and_gives_the_billing_metrics_next_to_the_same_limits(
+    june_18: Emulated,
+) -> None:
+    legacy = june_18.usage_json("--source", "legacy")[1]
+    code, document = june_18.usage_json()
+    assert code == EXIT_USAGE_ALERT
+    assert document["source"] == {"used": ["v2"], "requested": None, "passed_over": []}
+    for tenant, before in zip(document["tenants"], legacy["tenants"], strict=True):
+        assert {n: m["status"] for n, m in tenant["metrics"].items()} == {
+            n: m["status"] for n, m in before["metrics"].items()
+        }
+    close = metrics_of(document, "close")
+    assert close["billing"]["from"] == "2025-06-01T00:00:00Z"
+    quantities = {n: m["quantity"] for n, m in close["billing"]["metrics"].items()}
+    assert quantities["public_network_transfer_bytes"] == 8_500_000_000
+    assert quantities["private_network_transfer_bytes"] == 0
+    # v2 has no written data per day: the day `over` crossed its cap is not known from it.
+    assert metrics_of(document, "over")["metrics"]["written_data"]["reached_on"] is None
+
+
 def test_the_exceeded_tenants_computes_are_suspended_by_neon(june_18: Emulated) -> None:
     status = june_18.status("over")
     assert status["exceeded_quotas"] == ["written_data_bytes"]
     assert [e["current_state"] for e in status["endpoints"]] == ["idle"]
-    _, text = june_18.usage()
+    _, text = june_18.usage("--source", "legacy")
     assert "EXCEEDED (computes suspended)" in text
     assert "reached 2025-06-05" in text
     assert "over (starter, exceeded): growth is the smallest plan that fits" in text
@@ -139,27 +162,58 @@ def test_usage_is_read_only_and_batches_history_for_every_project(june_18: Emula
         ("GET", "/projects", 200): 1,
         ("GET", "/projects/{project_id}", 200): 4,
         ("GET", "/projects/{project_id}/branches", 200): 4,
-        ("GET", "/consumption_history/projects", 200): 1,  # 4 projects, one batch
+        ("GET", "/consumption_history/v2/projects", 200): 1,  # 4 projects, one batch
     }
 
 
-def test_history_is_read_in_batches_of_100_projects(
-    tmp_path: Path,
-    emulator_app_factory: AppFactory,
-    contract_transport: TransportWrapper,
-    local_clock: LocalClock,
-) -> None:
-    time = EmulatorTime(JUNE_1)
-    emulator = emulator_app_factory(clock=time, monotonic=time, api_key=f"usage-{uuid.uuid4()}")
-    big = emulated_fleet(tmp_path, emulator, contract_transport, local_clock, extra_tenants=97)
-    big.advance_days(2)
-    before = big.stats()["requests"]
-    code, document = big.usage_json()
-    assert (code, len(document["tenants"])) == (EXIT_OK, 101)
-    history = "/consumption_history/projects"
-    sent = sum(r["count"] for r in big.stats()["requests"] if r["route"] == history)
-    sent -= sum(r["count"] for r in before if r["route"] == history)
-    assert sent == 2  # 100 project ids, then 1
+def test_totals_are_the_sums_of_the_tenants_per_plan_and_for_the_fleet(june_18: Emulated) -> None:
+    _, document = june_18.usage_json()
+    tenants = [t for t in document["tenants"] if t["metrics"]]
+    totals = document["totals"]
+    assert sorted(totals["plans"]) == ["growth", "starter"]
+
+    def used(group: list[dict[str, Any]], name: str) -> int:
+        return sum(t["metrics"][name]["used"] for t in group)
+
+    def billed(group: list[dict[str, Any]], name: str) -> int:
+        return sum(t["billing"]["metrics"][name]["quantity"] for t in group)
+
+    for scope, group in [
+        (totals["fleet"], tenants),
+        *(
+            (totals["plans"][plan], [t for t in tenants if t["plan"] == plan])
+            for plan in totals["plans"]
+        ),
+    ]:
+        assert scope["tenants"] == scope["billed_tenants"] == len(group)
+        for name, metric in scope["metrics"].items():
+            assert metric["used"] == used(group, name)
+        for name, metric in scope["billing"].items():
+            assert metric["quantity"] == billed(group, name)
+    fleet = totals["fleet"]
+    assert fleet["metrics"]["written_data"]["used"] == 1_700_000_000
+    assert fleet["billing"]["public_network_transfer_bytes"]["quantity"] == 8_500_000_000
+    # The CSV: every total row is the sum of its tenants' rows.
+    _, text = june_18.usage("--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    totals_rows = [r for r in rows if r["scope"] != "tenant"]
+    assert len(totals_rows) == 3 * (5 + 8)  # growth, starter, fleet: limited + billing metrics
+    for total in totals_rows:
+        members = [
+            r
+            for r in rows
+            if r["scope"] == "tenant"
+            and r["metric"] == total["metric"]
+            and (total["scope"] == "fleet" or r["plan"] == total["plan"])
+        ]
+        assert int(total["used"]) == sum(int(r["used"]) for r in members), total
+    # The table: per plan and fleet rows of the limits' totals and, with --billing, of billing.
+    _, table = june_18.usage("--billing")
+    lines = table.splitlines()
+    starter = next(line for line in lines if line.startswith("plan starter "))
+    assert starter.split()[2:5] == ["3", "15m", "3.75m"]  # tenants, active time, compute time
+    fleet_billing = next(line for line in lines if line.startswith("fleet total"))
+    assert "8.5GB" in fleet_billing.split()  # public transfer, as Neon bills it
 
 
 def test_no_second_call_to_neon_within_15_minutes(june_18: Emulated) -> None:
@@ -178,21 +232,27 @@ def test_no_second_call_to_neon_within_15_minutes(june_18: Emulated) -> None:
 
 
 def test_the_daily_history_of_one_tenant(june_18: Emulated) -> None:
-    code, document = june_18.usage_json("--tenant", "half", "--history", "daily")
+    argv = ("--tenant", "half", "--history", "daily", "--source", "legacy")
+    code, document = june_18.usage_json(*argv)
     assert code == EXIT_OK
-    days = document["days"]
-    assert [d["day"] for d in days][:2] == ["2025-06-01", "2025-06-02"]
+    days = document["timeframes"]
+    assert [d["start"] for d in days][:2] == ["2025-06-01T00:00:00Z", "2025-06-02T00:00:00Z"]
     assert len(days) == 17  # June 1 to 17: read at midnight, nothing of June 18 was measured
-    by_day = {d["day"]: d for d in days}
+    by_day = {d["start"][:10]: d for d in days}
     assert by_day["2025-06-05"]["written_data"] == 500_000_000
     assert sum(d["written_data"] for d in days) == 500_000_000
     assert by_day["2025-06-09"]["storage"] == 0
     assert by_day["2025-06-10"]["storage"] == 512 * MiB
     assert by_day["2025-06-17"]["storage"] == 512 * MiB
-    assert {d["data_transfer"] for d in days} == {None}
-    _, chart = june_18.usage("--tenant", "half", "--history", "daily")
+    assert {d["data_transfer"] for d in days} == {None}  # legacy history has no transfer
+    _, chart = june_18.usage(*argv)
     written = next(line for line in chart.splitlines() if "written data" in line)
     assert "▁▁▁▁█▁▁▁▁▁▁▁▁▁▁▁▁  total 0.5GB of 1GB (50.0%), ok" in written
+    # From v2: the days of data transfer, and the billing metrics.
+    _, v2 = june_18.usage_json("--tenant", "close", "--history", "daily")
+    sent = {d["start"][:10]: d["data_transfer"] for d in v2["timeframes"]}
+    assert (sent["2025-06-10"], sum(sent.values())) == (8_500_000_000, 8_500_000_000)
+    assert {d["written_data"] for d in v2["timeframes"]} == {None}
 
 
 def test_without_consumption_history_the_counters_are_used_and_it_is_said(
@@ -201,12 +261,17 @@ def test_without_consumption_history_the_counters_are_used_and_it_is_said(
     code, document = june_18.usage_json(history=False)
     assert code == EXIT_USAGE_ALERT
     assert document["consumption_history"]["available"] is False
+    assert document["source"]["used"] == ["counters"]
+    assert document["source"]["passed_over"] == [
+        "v2: 403: the account's plan does not include it",
+        "legacy: 403: the account's plan does not include it",
+    ]
     assert "403" in document["consumption_history"]["note"]
     over = metrics_of(document, "over")["metrics"]["written_data"]
     assert (over["percent"], over["status"], over["reached_on"]) == (120.0, "exceeded", None)
     assert metrics_of(document, "close")["metrics"]["data_transfer"]["percent"] == 85.0
     _, text = june_18.usage("--refresh", history=False)
-    assert "Neon refused consumption history (403" in text
+    assert "Neon refused consumption history (v2: 403" in text
 
 
 def test_without_a_date_header_the_local_clock_is_used(june_18: Emulated) -> None:

@@ -8,7 +8,8 @@ from datetime import date
 from fractions import Fraction
 
 from controller.usage.assess import TenantUsage
-from controller.usage.chart import render_chart, render_chart_markdown, sparkline
+from controller.usage.billing import BILLING_NAMES
+from controller.usage.chart import render_tenant_chart, sparkline
 from controller.usage.documents import (
     CSV_COLUMNS,
     history_csv,
@@ -16,6 +17,7 @@ from controller.usage.documents import (
     report_csv,
     report_document,
 )
+from controller.usage.readings import TenantReading
 from controller.usage.report import UsageReport, build_report
 from controller.usage.table import render_markdown, render_table
 from tests.usage.builders import (
@@ -78,7 +80,7 @@ def tenant_of(report: UsageReport, tenant_id: str) -> TenantUsage:
 def test_json_holds_exact_numbers_statuses_projection_and_upgrade() -> None:
     document = report_document(make_report(cached=("hooli",)))
     assert (document["format_version"], document["alert"], document["warn_at_percent"]) == (
-        1,
+        2,
         True,
         80.0,
     )
@@ -102,11 +104,13 @@ def test_json_holds_exact_numbers_statuses_projection_and_upgrade() -> None:
         "limit_reached_within_period": True,
         "reached_on": None,
         "neon_quota": 300 * HOUR,
+        "too_early_to_project": False,
+        "trailing_days": 0,
     }
-    assert acme["upgrade"] == {"plan": "enterprise", "is_current_plan": False}
+    assert acme["upgrade"] == {"plan": "enterprise", "is_current_plan": False, "too_early": False}
     assert hooli["metrics"]["written_data"]["status"] == "exceeded"
     assert hooli["metrics"]["written_data"]["reached_on"] == "2025-06-09"
-    assert hooli["upgrade"] == {"plan": "pro", "is_current_plan": False}
+    assert hooli["upgrade"] == {"plan": "pro", "is_current_plan": False, "too_early": False}
     assert (zeta["status"], zeta["metrics"], zeta["upgrade"]) == ("no project", {}, None)
     assert document["consumption_history"] == {"available": True, "note": None}
 
@@ -124,7 +128,11 @@ def test_json_says_when_consumption_history_was_refused() -> None:
 def test_csv_has_a_row_per_tenant_and_metric_with_raw_numbers() -> None:
     rows = list(csv.DictReader(io.StringIO(report_csv(make_report()))))
     assert tuple(rows[0]) == CSV_COLUMNS
-    assert len(rows) == 5 + 5 + 1
+    assert len([r for r in rows if r["scope"] == "tenant"]) == 5 + 5 + 1
+    # then the totals: per plan with tenants (free, pro), then the fleet, a row per metric
+    totals = [(r["scope"], r["plan"], r["metric"], r["used"]) for r in rows[11:]]
+    assert len(totals) == 3 * 5
+    assert ("fleet", "", "written_data", str(5 * GiB)) in totals
     compute = next(r for r in rows if (r["tenant"], r["metric"]) == ("acme", "compute_time"))
     assert (compute["used"], compute["limit"], compute["percent"], compute["status"]) == (
         str(255 * HOUR),
@@ -135,7 +143,7 @@ def test_csv_has_a_row_per_tenant_and_metric_with_raw_numbers() -> None:
     assert compute["limit_reached_within_period"] == "true"
     assert compute["upgrade_plan"] == "enterprise"
     assert (compute["observed_at"], compute["from_cache"]) == ("2025-06-18T00:00:00Z", "false")
-    zeta = rows[-1]
+    zeta = rows[10]
     assert (zeta["tenant"], zeta["tenant_status"], zeta["metric"], zeta["used"]) == (
         "zeta",
         "no project",
@@ -149,7 +157,7 @@ def test_the_table_reads_in_the_limits_units_without_colour_off_a_terminal() -> 
     assert "\x1b[" not in text
     assert text.splitlines()[0] == (
         "Usage against limits: Neon API test; as of 2025-06-18 00:00 UTC (Neon's clock); "
-        "warning at 80% of a limit"
+        "warning at 80% of a limit; consumption history: legacy (detected)"
     )
     lines = text.splitlines()
     first = next(line for line in lines if line.startswith("acme "))
@@ -189,7 +197,7 @@ def test_a_limit_the_fleet_lifted_but_neon_still_enforces_shows_as_reached() -> 
         "EXCEEDED",
         "(computes",
         "suspended)",
-        "264.7h",
+        "~264.7h",
         "reached",
         "2025-06-07",
     ]
@@ -216,10 +224,10 @@ def test_a_sparkline_scales_days_to_the_busiest_and_marks_missing_days() -> None
 
 def test_the_daily_chart_shows_each_metric_from_the_projects_first_day() -> None:
     acme = tenant_of(make_report(), "acme")
-    text = render_chart(acme, cached=False)
+    text = render_tenant_chart(acme, cached=False)
     lines = text.splitlines()
     assert lines[0] == (
-        "acme (pro): daily usage, period Jun 1–Jul 1, UTC days; "
+        "acme (pro): daily usage, period Jun 1–Jul 1, UTC days; consumption history: legacy; "
         "as of 2025-06-18 00:00 UTC (Neon's clock)"
     )
     compute = next(line for line in lines if "compute time" in line)
@@ -227,47 +235,52 @@ def test_the_daily_chart_shows_each_metric_from_the_projects_first_day() -> None
     assert "  ▁▃▁▁█▁▁▁▁▁▁▁▁▁▁▁▁  " in compute
     assert "total 255h of 300h (85.0%), warning; busiest day 200h" in compute
     transfer = next(line for line in lines if "data transfer" in line)
-    assert "data transfer ·················  total" in transfer
-    assert "Neon's history has no daily data for it" in transfer
+    assert "data transfer    ·················  total" in transfer
+    assert "Neon's legacy history does not measure it" in transfer
 
 
 def test_the_daily_history_as_json_csv_and_markdown() -> None:
     acme = tenant_of(make_report(), "acme")
     document = history_document(acme, cached=False)
-    assert (document["tenant"], document["granularity"], len(document["days"])) == (
+    assert (document["tenant"], document["granularity"], len(document["timeframes"])) == (
         "acme",
         "daily",
         17,
     )
     assert (document["observed_at"], document["from_cache"]) == ("2025-06-18T00:00:00Z", False)
-    assert document["days"][1] == {
-        "day": "2025-06-02",
+    assert (document["from"], document["to"]) == ("2025-06-01T00:00:00Z", "2025-06-18T00:00:00Z")
+    assert document["timeframes"][1] == {
+        "start": "2025-06-02T00:00:00Z",
+        "end": "2025-06-03T00:00:00Z",
         "active_time": 0,
         "compute_time": 55 * HOUR,
         "written_data": 0,
         "data_transfer": None,
         "storage": None,
+        **dict.fromkeys(BILLING_NAMES),  # legacy history: no billing metrics
     }
     rows = list(csv.DictReader(io.StringIO(history_csv(acme))))
-    assert (rows[4]["day"], rows[4]["compute_time"], rows[4]["data_transfer"]) == (
-        "2025-06-05",
+    assert (rows[4]["timeframe_start"], rows[4]["compute_time"], rows[4]["data_transfer"]) == (
+        "2025-06-05T00:00:00Z",
         str(200 * HOUR),
         "",
     )
-    assert "| 2025-06-05 | 0s | 200h | 0GiB | - | - |" in render_chart_markdown(acme, cached=False)
+    table = render_tenant_chart(acme, cached=False, as_markdown=True)
+    assert "| 2025-06-05 | 0s | 200h | 0GiB |" in table
 
 
 def test_a_cached_history_says_when_it_was_read_and_that_it_is_cached() -> None:
     acme = tenant_of(make_report(cached=("acme",)), "acme")
     heading = "as of 2025-06-18 00:00 UTC (Neon's clock, from the local cache)"
-    assert render_chart(acme, cached=True).splitlines()[0].endswith(heading)
-    assert render_chart_markdown(acme, cached=True).splitlines()[0].endswith(heading + "**")
+    assert render_tenant_chart(acme, cached=True).splitlines()[0].endswith(heading)
+    markdown = render_tenant_chart(acme, cached=True, as_markdown=True)
+    assert markdown.splitlines()[0].endswith(heading + "**")
     assert history_document(acme, cached=True)["from_cache"] is True
 
 
 def test_without_history_the_chart_says_so_and_keeps_the_totals() -> None:
     acme = tenant_of(make_report(history=False), "acme")
-    text = render_chart(acme, cached=False)
+    text = render_tenant_chart(acme, cached=False)
     assert "(no daily history)" in text
     assert "Note: no history (403)" in text
     assert "total 255h of 300h (85.0%)" in text
@@ -275,3 +288,19 @@ def test_without_history_the_chart_says_so_and_keeps_the_totals() -> None:
         "available": False,
         "note": "no history (403)",
     }
+
+
+def test_neon_text_is_inert_on_a_terminal_and_in_markdown() -> None:
+    hostile = "project \x1b[2J[bold]boom[/bold] <img src=x> @team | ![p](https://x)"
+    readings = {"acme": TenantReading(tenant_id="acme", problem=hostile)}
+    report = build_report(
+        fleet([tenant("acme", "pro")], PLANS), readings, Fraction(80), target="Neon API test"
+    )
+    text = render_table(report, color=True)
+    assert "\x1b[2J" not in text
+    assert "project \\x1b[2J[bold]boom[/bold]" in text  # shown, never interpreted
+    markdown = render_markdown(report)
+    assert "<img" not in markdown
+    assert "@team" not in markdown
+    assert "&lt;img src=x&gt;" in markdown
+    assert "!\\[p\\](https://x)" in markdown  # no image: the brackets are escaped
