@@ -303,4 +303,4 @@ def test_neon_text_is_inert_on_a_terminal_and_in_markdown() -> None:
     assert "<img" not in markdown
     assert "@team" not in markdown
     assert "&lt;img src=x&gt;" in markdown
-    assert "!\\[p\\](https://x)" in markdown  # no image: the brackets are escaped
+    assert "!\\[p\\](https:\u2060//x)" in markdown  # no image, no link: brackets escaped
