@@ -29,6 +29,7 @@ from controller.neon.client import NeonClient
 from controller.neon.settings import NeonSettings
 from controller.reconcile.mark_cache import MarkCache
 from tests.e2e.conftest import REPO
+from tests.support.clocks import WallClock
 from tests.support.fixtures_emulator import InProcessEmulator
 
 GiB = 1024**3
@@ -42,12 +43,7 @@ SETTINGS = LoopSettings(
 )
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+START = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 
 
 def copy_fleet(tmp_path: Path) -> Path:
@@ -62,7 +58,7 @@ def test_cycles_usage_and_an_invalid_revision(
     emulator_app: InProcessEmulator, tmp_path: Path
 ) -> None:
     fleet = copy_fleet(tmp_path)
-    clock, posted, requests = Clock(), list[dict[str, Any]](), list[tuple[str, str, str]]()
+    clock, posted, requests = WallClock(START), list[dict[str, Any]](), list[tuple[str, str, str]]()
 
     def receive(request: httpx.Request) -> httpx.Response:
         posted.append(json.loads(request.content))

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import functools
 import json
@@ -20,29 +19,16 @@ from typing import Any
 import httpx
 
 from controller.neon import NeonClient, NeonSettings, RateLimiterRegistry
+from tests.support.clocks import FakeClock
 from tests.support.contract import ContractValidator
 from tests.support.recordings import recorded_exchanges
+
+__all__ = ["FakeClock"]
 
 BASE_URL = "https://neon.test/api/v2"
 API_KEY = "napi_protocoltestkey0123456789abcdef"
 
 Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
-
-
-class FakeClock:
-    """A monotonic clock that sleeps instantly; `sleeps` lists every delay asked for."""
-
-    def __init__(self, start: float = 1_000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
 
 
 class ScriptedNeon:

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
+from tests.support.clocks import WallClock
 
-class LocalClock:
-    """The local (laptop) clock the cache ages by; only moves when a test says so."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+LocalClock = WallClock  # the local (laptop) clock the cache ages by
 
 
 @pytest.fixture
