@@ -185,7 +185,7 @@ def _report(
         fleet,
         readings,
         args.warn_at,
-        target=connection.target.describe(),
+        target=connection.target,
         cached=cached,
         requested=query.source,
         passed_over=passed_over,

@@ -228,7 +228,7 @@ class UsageReading:
         return DateRecordingTransport(transport, self._clock)
 
     async def read(
-        self, client: NeonClient, loaded: LoadedRevision, warn_at: Fraction, *, target: str
+        self, client: NeonClient, loaded: LoadedRevision, warn_at: Fraction, *, target: Target
     ) -> UsageSnapshot:
         """Every tenant's usage of a valid revision (tenants to be deleted excepted)."""
         fleet, desired = loaded.fleet, loaded.desired

@@ -277,7 +277,7 @@ class Reconciler:
                 self.neon.client,
                 in_force,
                 self.settings.warn_at,
-                target=self.neon.target.describe(),
+                target=self.neon.target,
             )
         except Exception as error:  # usage never fails the loop
             self.memory.usage_error = f"{type(error).__name__}: {error}"

@@ -183,7 +183,7 @@ def _server(
     memory, settings = reconciler.memory, config.settings
     context = StatusContext(
         source=config.source.describe(),
-        target=config.target.describe(),
+        target=config.target.model_dump(mode="json"),
         interval=settings.interval,
         full_refresh_every=settings.full_refresh_every,
         usage_every=settings.usage_every,

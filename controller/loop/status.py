@@ -26,7 +26,7 @@ class StatusContext:
     """What /status shows of the process's settings (nothing secret)."""
 
     source: dict[str, str | None]
-    target: str
+    target: dict[str, Any]  # the change plan's `target` shape (host, org_id, embedded, account)
     interval: timedelta
     full_refresh_every: timedelta
     usage_every: timedelta

@@ -162,7 +162,7 @@ def report_document(report: UsageReport) -> dict[str, Any]:
     wanted = report.billing_range
     return {
         "format_version": FORMAT_VERSION,
-        "target": report.target,
+        "target": report.target.model_dump(mode="json"),
         "warn_at_percent": float(report.warn_at),
         "observed_at": time_text(report.observed_at),
         "clock": report.clock,
@@ -295,7 +295,7 @@ def fleet_history_document(report: UsageReport, granularity: Granularity) -> dic
     return {
         "format_version": FORMAT_VERSION,
         "scope": "fleet",
-        "target": report.target,
+        "target": report.target.model_dump(mode="json"),
         "observed_at": time_text(report.observed_at),
         "source": {"used": list(report.sources), "requested": report.requested},
         **_history_head(fleet),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
+from controller.reconcile.changeplan import PlanTarget
 from controller.spec.model import DesiredFleet
 from controller.usage.assess import Status, TenantUsage, assess_tenant
 from controller.usage.query import SeriesRange
@@ -33,7 +34,7 @@ class UsageReport:
     billing period so far).
     """
 
-    target: str
+    target: PlanTarget  # the same shape as the change plan's and the apply report's
     warn_at: Fraction
     tenants: tuple[TenantUsage, ...]
     cached: frozenset[str] = frozenset()
@@ -94,7 +95,7 @@ def build_report(
     readings: Mapping[str, TenantReading],
     warn_at: Fraction,
     *,
-    target: str,
+    target: PlanTarget,
     cached: Collection[str] = (),
     requested: Source | None = None,
     passed_over: Collection[str] = (),

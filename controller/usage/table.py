@@ -212,7 +212,7 @@ def heading(report: UsageReport) -> str:
     when = f"as of {spell_moment(moment)} ({clock})" if moment else "nothing read"
     percent = f"{float(report.warn_at):g}%"
     return (
-        f"Usage against limits: {report.target}; {when}; warning at {percent} of a limit; "
+        f"Usage against limits: {report.target.describe()}; {when}; warning at {percent} of a limit; "
         f"{report.source_line()}"
     )
 

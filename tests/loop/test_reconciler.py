@@ -133,7 +133,7 @@ def test_cycles_usage_and_an_invalid_revision(
     assert all("{" in route or route.count("/") <= 2 for route in routes)  # templates, no ids
     context = StatusContext(
         source=DirSource(fleet).describe(),
-        target="emulator",
+        target=Target(host="emulator").model_dump(mode="json"),
         interval=SETTINGS.interval,
         full_refresh_every=SETTINGS.full_refresh_every,
         usage_every=SETTINGS.usage_every,

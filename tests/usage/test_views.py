@@ -7,6 +7,7 @@ import io
 from datetime import date
 from fractions import Fraction
 
+from controller.reconcile.changeplan import PlanTarget
 from controller.usage.assess import TenantUsage
 from controller.usage.billing import BILLING_NAMES
 from controller.usage.chart import render_tenant_chart, sparkline
@@ -69,7 +70,7 @@ def make_report(*, history: bool = True, cached: tuple[str, ...] = ()) -> UsageR
         "zeta": tenant_reading("zeta"),
     }
     return build_report(
-        fleet(TENANTS, PLANS), readings, Fraction(80), target="Neon API test", cached=cached
+        fleet(TENANTS, PLANS), readings, Fraction(80), target=PlanTarget(host="test"), cached=cached
     )
 
 
@@ -186,7 +187,7 @@ def test_a_limit_the_fleet_lifted_but_neon_still_enforces_shows_as_reached() -> 
         fleet([tenant("acme", "enterprise")], PLANS),
         {"acme": tenant_reading("acme", found)},
         Fraction(80),
-        target="Neon API test",
+        target=PlanTarget(host="test"),
     )
     compute = next(
         line for line in render_table(report, color=False).splitlines() if "compute" in line
@@ -293,9 +294,8 @@ def test_without_history_the_chart_says_so_and_keeps_the_totals() -> None:
 def test_neon_text_is_inert_on_a_terminal_and_in_markdown() -> None:
     hostile = "project \x1b[2J[bold]boom[/bold] <img src=x> @team | ![p](https://x)"
     readings = {"acme": TenantReading(tenant_id="acme", problem=hostile)}
-    report = build_report(
-        fleet([tenant("acme", "pro")], PLANS), readings, Fraction(80), target="Neon API test"
-    )
+    plans = fleet([tenant("acme", "pro")], PLANS)
+    report = build_report(plans, readings, Fraction(80), target=PlanTarget(host="test"))
     text = render_table(report, color=True)
     assert "\x1b[2J" not in text
     assert "project \\x1b[2J[bold]boom[/bold]" in text  # shown, never interpreted
