@@ -38,6 +38,9 @@ RATE_ENVIRONMENT = {
     "TENANTCTL_REQUESTS_PER_MINUTE": "requests_per_minute",
     "TENANTCTL_BURST_PER_SECOND": "burst_per_second",
     "TENANTCTL_CONSUMPTION_REQUESTS_PER_MINUTE": "consumption_requests_per_minute",
+    # Bounds on a hostile or broken upstream: each request, and the whole command.
+    "TENANTCTL_REQUEST_DEADLINE_SECONDS": "request_deadline_seconds",
+    "TENANTCTL_COMMAND_DEADLINE_SECONDS": "command_deadline_seconds",
 }
 
 
@@ -119,7 +122,7 @@ def account_digest(api_key: str) -> str:
 
 
 def rate_overrides(env: Mapping[str, str]) -> dict[str, float]:
-    """Client rate budgets set through TENANTCTL_* variables, each checked to be a number > 0."""
+    """Client budgets and deadlines set through TENANTCTL_* variables, each a number > 0."""
     overrides: dict[str, float] = {}
     for variable, setting in RATE_ENVIRONMENT.items():
         text = env.get(variable, "").strip()
@@ -130,7 +133,7 @@ def rate_overrides(env: Mapping[str, str]) -> dict[str, float]:
         except ValueError:
             value = -1.0
         if not value > 0:
-            raise CommandError(f"{variable}={text!r}: expected a number of requests above 0")
+            raise CommandError(f"{variable}={text!r}: expected a number above 0")
         overrides[setting] = value
     return overrides
 
