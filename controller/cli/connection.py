@@ -41,6 +41,7 @@ RATE_ENVIRONMENT = {
     # Bounds on a hostile or broken upstream: each request, and the whole command.
     "TENANTCTL_REQUEST_DEADLINE_SECONDS": "request_deadline_seconds",
     "TENANTCTL_COMMAND_DEADLINE_SECONDS": "command_deadline_seconds",
+    "TENANTCTL_MAX_LIST_ITEMS": "max_list_items",  # more projects than the org could hold
 }
 
 
@@ -121,9 +122,9 @@ def account_digest(api_key: str) -> str:
     return digest(api_key)
 
 
-def rate_overrides(env: Mapping[str, str]) -> dict[str, float]:
+def rate_overrides(env: Mapping[str, str]) -> dict[str, float | int]:
     """Client budgets and deadlines set through TENANTCTL_* variables, each a number > 0."""
-    overrides: dict[str, float] = {}
+    overrides: dict[str, float | int] = {}
     for variable, setting in RATE_ENVIRONMENT.items():
         text = env.get(variable, "").strip()
         if not text:
@@ -134,8 +135,11 @@ def rate_overrides(env: Mapping[str, str]) -> dict[str, float]:
             value = -1.0
         if not value > 0:
             raise CommandError(f"{variable}={text!r}: expected a number above 0")
-        overrides[setting] = value
+        overrides[setting] = int(value) if setting in _WHOLE_SETTINGS else value
     return overrides
+
+
+_WHOLE_SETTINGS = frozenset({"max_list_items"})
 
 
 def _embedded(

@@ -84,7 +84,11 @@ def plan_against(server: HostileServer, fleet_dir: Path, **env: str) -> tuple[in
 @pytest.mark.parametrize(
     ("behaviour", "env", "expected"),
     [
-        (never_ending_project_list, {}, "the list is longer than max_list_items"),
+        (
+            never_ending_project_list,
+            {"TENANTCTL_MAX_LIST_ITEMS": "4000"},
+            "the list is longer than max_list_items (4000)",
+        ),
         (endless_chunked_body, {}, "larger than"),
         (
             trickled_body(0.3),
