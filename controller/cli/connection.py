@@ -14,20 +14,30 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from controller.cli.common import CommandError
-from controller.emulator import EmulatorConfig, StateFileError, create_app
 from controller.neon.errors import NeonConfigError
 from controller.neon.settings import NeonSettings
 from controller.reconcile.changeplan import PlanTarget
 from controller.reconcile.mark_cache import MarkCache
 
+if TYPE_CHECKING:
+    import httpx
+
 EMBEDDED_HOST = "http://embedded-emulator.tenantctl.invalid/api/v2"
 EMBEDDED_KEY = "embedded-emulator-key"
 STATE_DIR = ".tenantctl"
 STATE_FILE = "emulator.sqlite3"
+# The embedded emulator is for trying things: it enforces no rate limit, and the client's
+# budgets for it are out of reach, unless a TENANTCTL_* budget variable is set (then the client
+# paces as it does against Neon, with those budgets). A standalone `tenantctl emulator` keeps
+# Neon's limits, and so does the client against any other host.
+EMBEDDED_BUDGETS: dict[str, float] = {
+    "requests_per_minute": 1e9,
+    "burst_per_second": 1e6,
+    "consumption_requests_per_minute": 1e9,
+}
 # Rate budgets are settings: lower them when other tools share the account's 700/min.
 RATE_ENVIRONMENT = {
     "TENANTCTL_REQUESTS_PER_MINUTE": "requests_per_minute",
@@ -131,16 +141,33 @@ def _embedded(
         raise CommandError(
             f"cannot create {state_dir} for the embedded emulator: {error}"
         ) from None
+    import httpx  # here, not at the top: commands that send nothing never load it
+
+    app = _embedded_app(state_dir)
+    transport = httpx.ASGITransport(app=app)
+    settings = NeonSettings.from_env(
+        {"NEON_API_KEY": EMBEDDED_KEY, "NEON_API_HOST": EMBEDDED_HOST},
+        **(rate_overrides(env) or EMBEDDED_BUDGETS),
+    )
+    target = PlanTarget(host=f"state in {state_dir}", embedded=True)
+    return Connection(settings, transport, target, closer=app.emulator.close, state_dir=state_dir)
+
+
+def _embedded_app(state_dir: Path) -> Any:
+    """The in-process emulator on the fleet's state file, with no rate limit (0: off)."""
+    from controller.emulator import EmulatorConfig, StateFileError, create_app
+
+    config = EmulatorConfig(
+        state_file=state_dir / STATE_FILE,
+        operation_seconds=0,
+        rate_per_minute=0,
+        burst_per_second=0,
+        consumption_rate_per_minute=0,
+    )
     try:
-        app = create_app(EmulatorConfig(state_file=state_dir / STATE_FILE, operation_seconds=0))
+        return create_app(config)
     except StateFileError as error:
         raise CommandError(
             f"the embedded emulator's state in {state_dir} cannot be used: {error}; "
             f"remove {state_dir / STATE_FILE} to start from an empty org"
         ) from None
-    transport = httpx.ASGITransport(app=app)
-    settings = NeonSettings.from_env(
-        {"NEON_API_KEY": EMBEDDED_KEY, "NEON_API_HOST": EMBEDDED_HOST}, **rate_overrides(env)
-    )
-    target = PlanTarget(host=f"state in {state_dir}", embedded=True)
-    return Connection(settings, transport, target, closer=app.emulator.close, state_dir=state_dir)
