@@ -168,6 +168,13 @@ class ChangePlan(_Frozen):
     notes: tuple[Note, ...] = ()
     unmanaged_projects: int = 0
     targeted: tuple[str, ...] | None = None
+    list_level_only: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "tenants compared only on what the project list reports (plan --changed-since): "
+            "nothing to change there; their computes were not read"
+        ),
+    )
 
     @property
     def has_changes(self) -> bool:

@@ -4,6 +4,14 @@ No I/O, no clock, no logging. Observation is incremental: `missing_observations`
 further reads the plan depends on (computes of matched projects, ownership marks of projects
 about to be changed or not yet claimed, usage of projects whose limits go down). The shell reads
 them and plans again; a plan is only final once nothing is missing.
+
+Depth (`PlanOptions.deep`): a tenant outside `deep` is compared only on what the project list
+reports (its project exists, is named right, has the wanted project settings). Where that shows
+a difference, it is planned in full like any other; where it does not, its computes are not
+read and it is reported as checked at list level only (`ChangePlan.list_level_only`), never as
+in sync. Orphans outside `deep` are reported without reading their computes. This is what
+`plan --changed-since` and the controller loop's idle cycles use; a plan's actions for the deep
+tenants are the same as a full plan's.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from controller.reconcile.changeplan import (
 from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.diff import (
     ChangeGroup,
+    differs_in_list,
     disabled_change,
     foreign_computes,
     immutable_changes,
@@ -45,16 +54,26 @@ UNDECLARED_FLEET = (
 )
 
 
+LIST_LEVEL_ORPHAN = (
+    "its computes were not read (checked at list level only); a full plan suspends them if they run"
+)
+
+
 @dataclass(frozen=True)
 class PlanOptions:
-    """Choices that change the plan: deletion permission and the tenants in scope."""
+    """Choices that change the plan: deletion permission, the tenants in scope, and which of
+    them get a deep check (computes, marks, usage reads; None: every tenant)."""
 
     allow_delete: bool = False
     max_deletes: int = 1
     targets: frozenset[str] | None = None
+    deep: frozenset[str] | None = None
 
     def in_scope(self, tenant_id: str) -> bool:
         return self.targets is None or tenant_id in self.targets
+
+    def is_deep(self, tenant_id: str) -> bool:
+        return self.deep is None or tenant_id in self.deep
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,7 @@ class _Analysis:
     actions: list[Action] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     in_sync: list[str] = field(default_factory=list)
+    list_level: list[str] = field(default_factory=list)
     orphans: list[Orphan] = field(default_factory=list)
     unmanaged: int = 0
     endpoints: set[str] = field(default_factory=set)
@@ -116,6 +136,7 @@ def plan_changes(
         notes=tuple(sorted(analysis.notes, key=lambda n: (n.tenant, n.text))),
         unmanaged_projects=analysis.unmanaged,
         targeted=tuple(sorted(options.targets)) if options.targets is not None else None,
+        list_level_only=tuple(sorted(analysis.list_level)),
     )
 
 
@@ -128,6 +149,9 @@ def _analyse(
         analysis.names.setdefault(project.name, []).append(project.project_id)
     in_scope = [m for tid, m in matching.tenants.items() if options.in_scope(tid)]
     for match in in_scope:
+        if not options.is_deep(match.tenant.id) and _same_at_list_level(match):
+            analysis.list_level.append(match.tenant.id)
+            continue
         before = analysis.missing()
         actions = _tenant_actions(match, observed, desired, analysis)
         analysis.actions.extend(actions)
@@ -146,6 +170,14 @@ def _analyse(
         )
     _analyse_unclaimed(matching, observed, desired, options, analysis, read_marks=uncertain)
     return analysis
+
+
+def _same_at_list_level(match: TenantMatch) -> bool:
+    """Whether the project list shows nothing to do for the tenant (its computes unread)."""
+    if match.project is None or match.conflict is not None or match.pending_marks:
+        return False
+    adopted = match.matched_by is MatchedBy.PROJECT_ID
+    return not differs_in_list(match.tenant, match.project, manage_name=not adopted)
 
 
 def _tenant_actions(
@@ -352,7 +384,8 @@ def _analyse_unclaimed(
         if tenant is not None and tenant.project_id in (None, project.project_id):
             continue  # part of that tenant's conflict: shown there, left alone
         if options.targets is None:
-            _orphan(project, mark.tenant_id, tenant, desired, observed, analysis)
+            deep = options.is_deep(mark.tenant_id)
+            _orphan(project, mark.tenant_id, tenant, desired, observed, analysis, deep=deep)
 
 
 def _orphan(
@@ -362,8 +395,12 @@ def _orphan(
     desired: DesiredFleetState,
     observed: ObservedFleet,
     analysis: _Analysis,
+    *,
+    deep: bool,
 ) -> None:
     held = None if desired.fleet_declared else UNDECLARED_FLEET
+    if held is None and not deep:
+        held = LIST_LEVEL_ORPHAN
     analysis.orphans.append(
         Orphan(
             project_id=project.project_id, project_name=project.name, tenant=tenant_id, held=held

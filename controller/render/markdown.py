@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from controller.reconcile.changeplan import Action, ChangePlan
-from controller.render.text import MARKS
+from controller.render.text import MARKS, depth_note, no_changes
 from controller.render.values import (
     create_rows,
     describe_field,
@@ -32,7 +32,7 @@ def render_markdown(
     head = _head(plan)
     tail = list(_footer(plan))
     if not plan.actions:
-        return _join([*head, "No changes. Live Neon projects match the fleet.", *tail])
+        return _join([*head, no_changes(plan), *tail])
     table = list(_summary_table(plan.actions))
     collapsed = len(plan.actions) > collapse_above
     details = [line for action in plan.actions for line in _details(action, collapsed)]
@@ -61,6 +61,7 @@ def _head(plan: ChangePlan) -> list[str]:
         "",
         f"Target: {markdown(target)}",
         "",
+        *([f"_{depth_note(plan)}._", ""] if plan.list_level_only else []),
         f"**{plan.summary()}**",
         "",
     ]

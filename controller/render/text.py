@@ -41,7 +41,7 @@ def render_text(plan: ChangePlan, *, color: bool = False) -> str:
     def paint(kind: ActionKind, text: str) -> str:
         return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if color else text
 
-    lines = [_target_line(plan), ""]
+    lines = [_target_line(plan), *_depth_lines(plan), ""]
     for action in plan.actions:
         lines.extend(_action_block(action, paint))
         lines.append("")
@@ -59,7 +59,7 @@ def render_text(plan: ChangePlan, *, color: bool = False) -> str:
             "and were left untouched"
         )
     if not plan.actions:
-        lines.append("No changes. Live Neon projects match the fleet.")
+        lines.append(no_changes(plan))
     lines.append(plan.summary())
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -68,6 +68,27 @@ def _target_line(plan: ChangePlan) -> str:
     target = plan.target.describe() if plan.target else "unknown target"
     scope = f" (targets: {', '.join(plan.targeted)})" if plan.targeted else ""
     return terminal(f"Target: {target} · fleet '{plan.fleet}'{scope}")
+
+
+def _depth_lines(plan: ChangePlan) -> list[str]:
+    """Say up front when tenants were checked only against the project list."""
+    return [depth_note(plan)] if plan.list_level_only else []
+
+
+def depth_note(plan: ChangePlan) -> str:
+    """`950 tenants checked only at list level: ...` (for text and Markdown)."""
+    count = len(plan.list_level_only)
+    noun = "tenant" if count == 1 else "tenants"
+    return (
+        f"{count} {noun} checked only at list level: their project settings match the project "
+        "list; their computes were not read (a full plan reads them)"
+    )
+
+
+def no_changes(plan: ChangePlan) -> str:
+    if plan.list_level_only:
+        return "No changes found. Live Neon projects match the fleet as far as it was checked."
+    return "No changes. Live Neon projects match the fleet."
 
 
 def _action_block(action: Action, paint: Callable[[ActionKind, str], str]) -> Iterable[str]:
