@@ -16,9 +16,11 @@ from controller.cli.common import EXIT_ERROR, EXIT_OK, CommandError, add_fleet_d
 from controller.cli.connection import Connection, connect
 from controller.cli.fleet_loading import checked_targets, require_valid_fleet
 from controller.cli.reconcile_args import (
+    add_batch_arguments,
     add_delete_arguments,
     add_emulator_argument,
     add_target_argument,
+    batch_options,
     neon_client,
     stdout_is_tty,
 )
@@ -50,6 +52,7 @@ def register(subparsers: Any) -> None:
     add_emulator_argument(parser)
     add_target_argument(parser)
     add_delete_arguments(parser)
+    add_batch_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -60,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         allow_delete=args.allow_delete,
         max_deletes=args.max_deletes,
         check_staleness=args.planfile is not None,
+        **batch_options(args),
     )
     if args.planfile is not None:
         connection = connect(args.fleet_dir, for_apply=True, emulator_flag=args.emulator)

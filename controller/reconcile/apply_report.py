@@ -15,6 +15,7 @@ class Outcome(StrEnum):
     STALE = "stale"
     BLOCKED = "blocked"
     CONFLICT = "conflict"
+    NOT_STARTED = "not_started"  # a staged rollout stopped before its batch (--max-failures)
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,16 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        """No tenant failed, went stale or stayed in conflict (blocked deletes are fine)."""
-        bad = {Outcome.FAILED, Outcome.STALE, Outcome.CONFLICT}
+        """No tenant failed, went stale, stayed in conflict or was left for a later run
+        (blocked deletes are fine)."""
+        bad = {Outcome.FAILED, Outcome.STALE, Outcome.CONFLICT, Outcome.NOT_STARTED}
         return not any(r.outcome in bad for r in self.results)
 
     def summary(self) -> str:
+        """`Apply: 7 applied, 0 failed, ...` (tenants not started only when there are some)."""
         counts = Counter(r.outcome for r in self.results)
-        parts = ", ".join(f"{counts.get(o, 0)} {o.value}" for o in Outcome)
+        shown = [o for o in Outcome if o is not Outcome.NOT_STARTED or counts.get(o)]
+        parts = ", ".join(f"{counts.get(o, 0)} {o.value.replace('_', ' ')}" for o in shown)
         return f"Apply: {parts}."
 
     def render(self) -> str:

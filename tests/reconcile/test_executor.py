@@ -132,3 +132,36 @@ def test_one_tenants_failure_never_stops_the_others(
     assert "404" in results["a-broken"][1]
     assert results["b-fine"] == (Outcome.APPLIED, "")
     assert results["c-fine"] == (Outcome.APPLIED, "")
+
+
+def test_a_staged_rollout_pauses_between_batches_with_the_injected_sleep(
+    emulator_app: InProcessEmulator,
+) -> None:
+    from controller.reconcile.desired import DesiredFleetState
+    from controller.reconcile.executor import Executor
+    from controller.reconcile.observe import Observer
+    from controller.reconcile.observed import ObservedFleet
+    from controller.reconcile.planner import PlanOptions, plan_changes
+    from tests.reconcile.builders import tenant
+
+    tenants = {t: tenant(t) for t in ("a", "b", "c", "d", "e")}
+    plan = plan_changes(DesiredFleetState("f", tenants), ObservedFleet(()), PlanOptions())
+    pauses: list[float] = []
+    started: list[str] = []
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+
+    async def run() -> list[Outcome]:
+        options = ApplyOptions(batch_size=2, batch_pause_seconds=30, max_failures=1)
+        transport = emulator_app.transport()
+        async with NeonClient(settings_for(emulator_app), transport=transport) as client:
+            executor = Executor(
+                client, Observer(client), options, lambda r: started.append(r.tenant), sleep=sleep
+            )
+            return [r.outcome for r in (await executor.apply(plan)).results]
+
+    assert asyncio.run(run()) == [Outcome.APPLIED] * 5
+    assert pauses == [30, 30]  # three batches: a b | c d | e
+    assert sorted(started[:2]) == ["a", "b"]
+    assert sorted(started[2:4]) == ["c", "d"]
