@@ -430,6 +430,7 @@ def _orphan(
             project_name=project.name,
             reason=reason,
             changes=changes,
+            effects=tuple(f"suspends compute {c.target}" for c in changes),
             fingerprint=observed_fingerprint(project, endpoints),
         )
     )
