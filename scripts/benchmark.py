@@ -230,11 +230,11 @@ def terraform_refresh(host: str, api_key: str) -> int:
 
         projects: list[dict[str, Any]] = []
         cursor = None
-        while True:
+        while True:  # Neon's cursor is the last project's key; a short page is the last
             page = get("/projects", limit=400, **({"cursor": cursor} if cursor else {}))
             projects += page["projects"]
-            cursor = page.get("pagination", {}).get("next")
-            if not page["projects"] or not cursor:
+            cursor = page.get("pagination", {}).get("cursor")
+            if len(page["projects"]) < 400 or not cursor:
                 break
 
         def refresh(project_id: str) -> None:
