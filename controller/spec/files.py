@@ -37,7 +37,7 @@ class FleetFile:
     """A YAML file of the fleet: its path relative to the fleet directory, and where it lives."""
 
     path: str  # e.g. "tenants/acme.yaml", used in every message
-    real_path: Path  # symlinks resolved; inside the fleet directory
+    real_path: str  # symlinks resolved; inside the fleet directory
     stem: str  # "acme": the tenant id or plan name the file must hold
 
     @property
@@ -83,14 +83,14 @@ def scan_folder(root: Path, folder: str) -> Folder:
         # A plain entry of a resolved folder inside the fleet is where it says: only symlinks
         # need resolving (which costs a system call per path component).
         found = (
-            located / entry.name
+            os.path.join(located, entry.name)
             if not entry.is_symlink()
             else _locate(root, directory / entry.name, path, position=(1, 1))
         )
         if isinstance(found, SpecIssue):
             errors.append(found)
         else:
-            files.append(FleetFile(path, found, entry.name.rsplit(".", 1)[0]))
+            files.append(FleetFile(path, str(found), entry.name.rsplit(".", 1)[0]))
     return Folder(True, tuple(files), tuple(errors), tuple(warnings))
 
 
@@ -102,7 +102,7 @@ def find_settings_file(root: Path) -> tuple[FleetFile | None, tuple[SpecIssue, .
     found = _locate(root, candidate, SETTINGS_FILE, position=(1, 1))
     if isinstance(found, SpecIssue):
         return None, (found,)
-    return FleetFile(SETTINGS_FILE, found, SETTINGS_FILE.rsplit(".", 1)[0]), ()
+    return FleetFile(SETTINGS_FILE, str(found), SETTINGS_FILE.rsplit(".", 1)[0]), ()
 
 
 def read_text(file: FleetFile) -> str | SpecIssue:
@@ -116,7 +116,7 @@ def read_text(file: FleetFile) -> str | SpecIssue:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             return _file_issue(file, "not a regular file; only plain files are read")
-        data = _read_at_most(descriptor, MAX_FILE_BYTES + 1)
+        data = _read_at_most(descriptor, MAX_FILE_BYTES + 1, info.st_size)
     except OSError as error:
         return _file_issue(file, _os_problem(error))
     finally:
@@ -131,15 +131,25 @@ def read_text(file: FleetFile) -> str | SpecIssue:
     return decode_text(data, file.path)
 
 
-def _read_at_most(descriptor: int, limit: int) -> bytes:
+def _read_at_most(descriptor: int, limit: int, size: int) -> bytes:
+    """Up to `limit` bytes of a regular file whose size fstat gave as `size`.
+
+    Asking for one byte more than `size` reads the file and finds its end in one call (a short
+    read), without a buffer of `limit` bytes for every small file; a file that grew since
+    is read on, still never past `limit`.
+    """
     chunks: list[bytes] = []
     remaining = limit
+    asked = min(limit, size + 1)
     while remaining > 0:
-        chunk = os.read(descriptor, remaining)
+        chunk = os.read(descriptor, asked)
         if not chunk:
             break
         chunks.append(chunk)
         remaining -= len(chunk)
+        if len(chunk) < asked:
+            break
+        asked = remaining
     return b"".join(chunks)
 
 
