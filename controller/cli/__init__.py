@@ -50,10 +50,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = None if argv is None else _command_named(argv)
     for name, module_name in _command_modules().items():
-        if argv is None or name == chosen:
+        summary = None if argv is None or name == chosen else _summary(module_name)
+        if summary is None:
             importlib.import_module(f"{__name__}.{module_name}").register(subparsers)
         else:
-            subparsers.add_parser(name, help=_summary(module_name), add_help=False)
+            subparsers.add_parser(name, help=summary, add_help=False)
     return parser
 
 
@@ -69,9 +70,13 @@ def _command_named(argv: Sequence[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
-def _summary(module_name: str) -> str:
-    """The part after the colon of a command module's first docstring line."""
-    source = (Path(__path__[0]) / f"{module_name}.py").read_text(encoding="utf-8")
+def _summary(module_name: str) -> str | None:
+    """The part after the colon of a command module's first docstring line (None when its
+    source cannot be read, as in a bytecode-only install: the module is imported then)."""
+    try:
+        source = (Path(__path__[0]) / f"{module_name}.py").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
     docstring = ast.get_docstring(ast.parse(source)) or ""
     first = docstring.split("\n", 1)[0]
     return first.split("`: ", 1)[-1].rstrip(".")
