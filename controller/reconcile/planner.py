@@ -55,7 +55,8 @@ UNDECLARED_FLEET = (
 
 
 LIST_LEVEL_ORPHAN = (
-    "its computes were not read (checked at list level only); a full plan suspends them if they run"
+    "not checked beyond the project list (its computes were not read; a full plan suspends "
+    "any that run)"
 )
 
 
