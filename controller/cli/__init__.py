@@ -1,18 +1,26 @@
 """tenantctl's command line: a thin dispatcher over one module per command.
 
 Each `controller/cli/cmd_*.py` module exposes `register(subparsers)`, which adds its sub-command
-with `set_defaults(run=handler)`; the handler takes the parsed arguments and returns the exit
-code. Discovering the modules keeps this file free of per-command edits.
+`<name>` (the module is `cmd_<name>`) with `set_defaults(run=handler)`; the handler takes the
+parsed arguments and returns the exit code. Discovering the modules keeps this file free of
+per-command edits.
+
+Only the command being run is imported: the commands that talk to Neon bring in the HTTP client
+and the emulator, which commands that send nothing (`validate`, `schema`, `show`, `--help`)
+never load. The others are listed by the summary line of their module's docstring
+("`tenantctl plan`: show what ..."), read without importing them.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from controller import __version__
@@ -29,8 +37,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser, with every command module registered."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser. Without `argv`, every command module is registered; with the command line,
+    only the command it names (the others get a placeholder that lists them)."""
     parser = _Parser(
         prog="tenantctl",
         description=(
@@ -40,18 +49,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tenantctl {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    package_path = __path__
-    for module_info in sorted(pkgutil.iter_modules(package_path), key=lambda m: m.name):
-        if module_info.name.startswith("cmd_"):
-            module = importlib.import_module(f"{__name__}.{module_info.name}")
-            module.register(subparsers)
+    chosen = None if argv is None else _command_named(argv)
+    for name, module_name in _command_modules().items():
+        summary = None if argv is None or name == chosen else _summary(module_name)
+        if summary is None:
+            importlib.import_module(f"{__name__}.{module_name}").register(subparsers)
+        else:
+            subparsers.add_parser(name, help=summary, add_help=False)
     return parser
+
+
+def _command_modules() -> dict[str, str]:
+    """Command name -> module name, from the `cmd_*` modules of this package (not imported)."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("cmd_"))
+    return {name.removeprefix("cmd_"): name for name in names}
+
+
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command on the command line: its first word that is not an option (the top-level
+    options, --help and --version, take no value)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def _summary(module_name: str) -> str | None:
+    """The part after the colon of a command module's first docstring line (None when its
+    source cannot be read, as in a bytecode-only install: the module is imported then)."""
+    try:
+        source = (Path(__path__[0]) / f"{module_name}.py").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    docstring = ast.get_docstring(ast.parse(source)) or ""
+    first = docstring.split("\n", 1)[0]
+    return first.split("`: ", 1)[-1].rstrip(".")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, run the chosen command, and map its outcome to an exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(arguments)
+    args = parser.parse_args(arguments)
     run = getattr(args, "run", None)
     if run is None:
         parser.print_help(sys.stderr)

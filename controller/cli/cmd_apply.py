@@ -32,9 +32,11 @@ from controller.cli.common import (
 from controller.cli.connection import Connection, connect
 from controller.cli.fleet_loading import checked_targets, require_valid_fleet
 from controller.cli.reconcile_args import (
+    add_batch_arguments,
     add_delete_arguments,
     add_emulator_argument,
     add_target_argument,
+    batch_options,
     neon_client,
     stdout_is_tty,
 )
@@ -80,6 +82,7 @@ def register(subparsers: Any) -> None:
     add_target_argument(parser)
     add_delete_arguments(parser)
     add_log_arguments(parser)
+    add_batch_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -89,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         allow_delete=args.allow_delete,
         max_deletes=args.max_deletes,
         check_staleness=args.planfile is not None,
+        **batch_options(args),
     )
     human = sys.stderr if args.format == "json" else sys.stdout
     report: ApplyReport | None

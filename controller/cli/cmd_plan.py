@@ -13,6 +13,7 @@ from controller.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
     EXIT_OK,
+    CommandError,
     add_fleet_dir_argument,
     write_atomically,
 )
@@ -26,6 +27,7 @@ from controller.cli.reconcile_args import (
     stdout_is_tty,
 )
 from controller.logs import configure_logging
+from controller.reconcile.changed import ChangedSinceError, changed_since
 from controller.reconcile.changeplan import ChangePlan
 from controller.reconcile.desired import desired_fleet
 from controller.reconcile.plan_file import plan_text
@@ -33,6 +35,7 @@ from controller.reconcile.planner import PlanOptions
 from controller.reconcile.run import make_plan
 from controller.render.markdown import render_markdown
 from controller.render.text import render_text
+from controller.spec.model import DesiredFleet
 
 
 def register(subparsers: Any) -> None:
@@ -56,6 +59,15 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="exit 0 when there is nothing to do, 2 when there are changes, 1 on error/conflict",
     )
+    parser.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help=(
+            "plan in full only the tenants whose files changed since git revision REF (every "
+            "tenant of a changed plan; all when tenantctl.yaml changed); the others are "
+            "checked against the project list only (for pull requests)"
+        ),
+    )
     add_target_argument(parser)
     add_delete_arguments(parser)
     add_emulator_argument(parser)
@@ -69,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         allow_delete=args.allow_delete,
         max_deletes=args.max_deletes,
         targets=checked_targets(fleet, args.target),
+        deep=_changed_tenants(args.fleet_dir, args.changed_since, fleet),
     )
     connection = connect(args.fleet_dir, command="plan", emulator_flag=args.emulator)
     desired = desired_fleet(fleet, org_id=connection.settings.org_id)
@@ -86,6 +99,18 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_atomically(args.out, plan_text(plan, connection.plan_key()))
     return exit_code(plan, detailed=args.detailed_exitcode)
+
+
+def _changed_tenants(
+    fleet_dir: Path, ref: str | None, fleet: DesiredFleet
+) -> frozenset[str] | None:
+    """`--changed-since REF`: the tenants to plan in full (None: all, as without the flag)."""
+    if ref is None:
+        return None
+    try:
+        return changed_since(fleet_dir, ref, fleet)
+    except ChangedSinceError as error:
+        raise CommandError(str(error)) from None
 
 
 def render(plan: ChangePlan, fmt: str) -> str:

@@ -15,19 +15,20 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from controller.cli.common import CommandError
 from controller.cli.state_dir import STATE_DIR as STATE_DIR
 from controller.cli.state_dir import ensure_state_dir
-from controller.emulator import EmulatorConfig, StateFileError, create_app
 from controller.localfiles import digest, read_regular_file, write_atomically
 from controller.neon.errors import NeonConfigError
 from controller.neon.settings import NeonSettings
 from controller.reconcile.changeplan import PlanTarget
 from controller.reconcile.mark_cache import MarkCache
 from controller.reconcile.plan_file import signing_key
+
+if TYPE_CHECKING:
+    import httpx
 
 EMBEDDED_HOST = "http://embedded-emulator.tenantctl.invalid/api/v2"
 EMBEDDED_KEY = "embedded-emulator-key"
@@ -140,6 +141,7 @@ def rate_overrides(env: Mapping[str, str]) -> dict[str, float | int]:
 
 
 _WHOLE_SETTINGS = frozenset({"max_list_items"})
+_BUDGETS = ("requests_per_minute", "burst_per_second", "consumption_requests_per_minute")
 
 
 def _embedded(
@@ -156,20 +158,41 @@ def _embedded(
         state_dir = ensure_state_dir(fleet_dir)
     except CommandError as error:
         raise CommandError(f"the embedded emulator needs its state folder: {error}") from None
+    import httpx  # here, not at the top: commands that send nothing never load it
+
+    app = _embedded_app(state_dir)
+    transport = httpx.ASGITransport(app=app)
+    # The embedded emulator is for trying things: it enforces no rate limit and the client does
+    # not pace, unless a TENANTCTL_* budget is set (then the client paces with it, as against
+    # Neon). A standalone `tenantctl emulator` keeps Neon's limits, and so does the client
+    # against any other host.
+    overrides = rate_overrides(env)
+    paced = any(setting in overrides for setting in _BUDGETS)
+    settings = NeonSettings.from_env(
+        {"NEON_API_KEY": EMBEDDED_KEY, "NEON_API_HOST": EMBEDDED_HOST}, pace=paced, **overrides
+    )
+    target = PlanTarget(host=f"state in {state_dir}", embedded=True)
+    return Connection(settings, transport, target, closer=app.emulator.close, state_dir=state_dir)
+
+
+def _embedded_app(state_dir: Path) -> Any:
+    """The in-process emulator on the fleet's state file, with no rate limit (0: off)."""
+    from controller.emulator import EmulatorConfig, StateFileError, create_app
+
+    config = EmulatorConfig(
+        state_file=state_dir / STATE_FILE,
+        operation_seconds=0,
+        rate_per_minute=0,
+        burst_per_second=0,
+        consumption_rate_per_minute=0,
+    )
     try:
-        app = create_app(EmulatorConfig(state_file=state_dir / STATE_FILE, operation_seconds=0))
+        return create_app(config)
     except StateFileError as error:
         raise CommandError(
             f"the embedded emulator's state in {state_dir} cannot be used: {error}; "
             f"remove {state_dir / STATE_FILE} to start from an empty org"
         ) from None
-    transport = httpx.ASGITransport(app=app)
-    # The embedded emulator is for trying things: neither it nor the client paces requests.
-    settings = NeonSettings.from_env(
-        {"NEON_API_KEY": EMBEDDED_KEY, "NEON_API_HOST": EMBEDDED_HOST}, pace=False
-    )
-    target = PlanTarget(host=f"state in {state_dir}", embedded=True)
-    return Connection(settings, transport, target, closer=app.emulator.close, state_dir=state_dir)
 
 
 def _embedded_secret(path: Path) -> str:

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TypedDict
 
 from controller.cli.common import CommandError
 from controller.cli.connection import Connection
@@ -14,6 +15,7 @@ from controller.neon import command_deadline
 from controller.neon.client import NeonClient
 from controller.neon.errors import NeonError
 from controller.reconcile.observe import ObservationError
+from controller.spec.units import UnitError, parse_duration
 
 
 def add_target_argument(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +51,63 @@ def add_delete_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="delete at most N projects in one run (default: 1)",
     )
+
+
+def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--batch-size N [--batch-pause DURATION] [--max-failures K]`: a staged rollout."""
+    parser.add_argument(
+        "--batch-size",
+        type=_positive,
+        metavar="N",
+        help="apply N tenants at a time, batch after batch, in plan order (default: all at once)",
+    )
+    parser.add_argument(
+        "--batch-pause",
+        type=_duration,
+        default=0,
+        metavar="DURATION",
+        help="wait this long between batches, e.g. 30s or 5m (with --batch-size)",
+    )
+    parser.add_argument(
+        "--max-failures",
+        type=_positive,
+        metavar="K",
+        help="start no further batch once K tenants failed; those left are reported "
+        "not_started (with --batch-size)",
+    )
+
+
+class BatchOptions(TypedDict):
+    """The staged-rollout fields of `ApplyOptions`."""
+
+    batch_size: int | None
+    batch_pause_seconds: float
+    max_failures: int | None
+
+
+def batch_options(args: argparse.Namespace) -> BatchOptions:
+    """The ApplyOptions fields of the batch flags; pause and failures need a batch size."""
+    if args.batch_size is None and (args.batch_pause or args.max_failures is not None):
+        raise CommandError("--batch-pause and --max-failures need --batch-size")
+    return BatchOptions(
+        batch_size=args.batch_size,
+        batch_pause_seconds=float(args.batch_pause),
+        max_failures=args.max_failures,
+    )
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _duration(text: str) -> int:
+    try:
+        return parse_duration(text)
+    except UnitError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
 
 
 def _non_negative(text: str) -> int:

@@ -26,10 +26,10 @@ class Outcome(StrEnum):
     STALE = "stale"
     BLOCKED = "blocked"
     CONFLICT = "conflict"
-    NOT_STARTED = "not_started"  # a staged rollout stopped before this tenant's batch
+    NOT_STARTED = "not_started"  # left for a later run: a staged rollout stopped, or a stop
 
 
-BAD_OUTCOMES = frozenset({Outcome.FAILED, Outcome.STALE, Outcome.CONFLICT})
+BAD_OUTCOMES = frozenset({Outcome.FAILED, Outcome.STALE, Outcome.CONFLICT, Outcome.NOT_STARTED})
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,8 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        """No tenant failed, went stale or stayed in conflict (blocked deletes are fine)."""
+        """No tenant failed, went stale, stayed in conflict or was left for a later run
+        (blocked deletes are fine)."""
         return not any(r.outcome in BAD_OUTCOMES for r in self.results)
 
     def summary(self) -> str:

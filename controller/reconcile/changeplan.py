@@ -198,6 +198,13 @@ class ChangePlan(_Frozen):
     unmanaged_projects: int = 0
     targeted: tuple[str, ...] | None = None
     health: tuple[HealthIssue, ...] = ()
+    list_level_only: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "tenants compared only on what the project list reports (plan --changed-since): "
+            "nothing to change there; their computes were not read"
+        ),
+    )
 
     @property
     def has_changes(self) -> bool:

@@ -96,6 +96,14 @@ def project_changes(
     return tuple(found)
 
 
+def differs_in_list(tenant: ResolvedTenant, live: ObservedProject, *, manage_name: bool) -> bool:
+    """Whether what the project list reports already shows a change for the tenant: its
+    project to delete, a fixed setting, a project setting or its name."""
+    if tenant.state is TenantState.DELETED or immutable_changes(tenant, live):
+        return True
+    return bool(project_changes(tenant, live, manage_name=manage_name))
+
+
 def compute_role(endpoint: ObservedEndpoint) -> ComputeRole | None:
     """What a compute is to tenantctl: the primary, one of its replicas, or none of its own."""
     if endpoint.type == "read_write":

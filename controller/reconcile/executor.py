@@ -1,7 +1,10 @@
 """The executor: carries out a ChangePlan through the Neon client. Only it mutates Neon.
 
 Tenants run concurrently, each tenant's actions in order (the client also serialises
-mutations per project). A failure in one tenant never stops the others. Before the first
+mutations per project). A failure in one tenant never stops the others. A staged rollout
+(`ApplyOptions.batch_size`) runs tenants in batches, in plan order, with a pause between
+batches, and starts no further batch once `max_failures` tenants failed: the tenants left are
+reported `not_started`, for the next run. Before the first
 mutation of an existing project, its ownership is verified in this run: the mark read during
 observation, a fresh read for saved plans, or the tenant file's project_id for adopted ones.
 
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from controller.logs import get_logger
@@ -63,7 +66,9 @@ class ActionBlocked(ApplyRefused):
 
 @dataclass(frozen=True)
 class ApplyOptions:
-    """Permissions given to apply, and how many tenants run at once."""
+    """Permissions given to apply, how many tenants run at once, and the staged rollout:
+    tenants per batch (None: all in one), the pause between batches, and how many failed
+    tenants stop further batches (None: never)."""
 
     allow_delete: bool = False
     max_deletes: int = 1
@@ -72,6 +77,17 @@ class ApplyOptions:
     # Set (by a long-running loop on SIGTERM): no tenant and no further action starts; the
     # requests already sent, and the operations they wait for, finish.
     stop: asyncio.Event | None = None
+    batch_size: int | None = None
+    batch_pause_seconds: float = 0.0
+    max_failures: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        if self.max_failures is not None and self.max_failures < 1:
+            raise ValueError(f"max_failures must be at least 1, got {self.max_failures}")
+        if self.batch_pause_seconds < 0:
+            raise ValueError(f"batch_pause_seconds must be >= 0, got {self.batch_pause_seconds}")
 
 
 class Executor:
@@ -83,8 +99,11 @@ class Executor:
         observer: Observer,
         options: ApplyOptions,
         on_result: Callable[[TenantResult], None] | None = None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._client = client
+        self._sleep = sleep
         self._observer = observer
         self._options = options
         self._on_result = on_result or (lambda _result: None)
@@ -97,12 +116,47 @@ class Executor:
         groups: dict[tuple[str, str], list[Action]] = defaultdict(list)
         for action in plan.actions:
             groups[(action.tenant, action.project_id or "")].append(action)
-        results = await asyncio.gather(
-            *(self._run_group(plan.fleet, actions) for actions in groups.values())
-        )
+        ordered = list(groups.values())
+        size = self._options.batch_size or max(1, len(ordered))
+        batches = [ordered[start : start + size] for start in range(0, len(ordered), size)]
+        results: list[TenantResult] = []
+        for number, batch in enumerate(batches):
+            failed = sum(1 for r in results if r.outcome is Outcome.FAILED)
+            limit = self._options.max_failures
+            if limit is not None and failed >= limit:
+                left = [group for rest in batches[number:] for group in rest]
+                results.extend(self._not_started(left, failed, limit))
+                break
+            if number and self._options.batch_pause_seconds:
+                await self._sleep(self._options.batch_pause_seconds)
+            if len(batches) > 1:
+                _log.info("apply_batch", batch=number + 1, batches=len(batches), tenants=len(batch))
+            results.extend(
+                await asyncio.gather(*(self._run_group(plan.fleet, group) for group in batch))
+            )
         return ApplyReport(
             results=tuple(sorted(results, key=lambda r: (r.tenant, r.project_id or "")))
         )
+
+    def _not_started(
+        self, groups: Sequence[Sequence[Action]], failed: int, limit: int
+    ) -> list[TenantResult]:
+        """The tenants a stopped rollout leaves for the next run, each reported as such."""
+        _log.warning("apply_rollout_stopped", failed=failed, max_failures=limit, left=len(groups))
+        message = (
+            f"{failed} tenant(s) failed in earlier batches (--max-failures {limit}); fix them "
+            "and apply again to continue"
+        )
+        results = []
+        for actions in groups:
+            first = actions[0]
+            kinds = tuple(a.kind for a in actions)
+            result = TenantResult(
+                first.tenant, Outcome.NOT_STARTED, kinds, message, first.project_id
+            )
+            self._on_result(result)
+            results.append(result)
+        return results
 
     async def _run_group(self, fleet: str, actions: Sequence[Action]) -> TenantResult:
         first = actions[0]

@@ -5,6 +5,14 @@ further reads the plan depends on (computes of matched projects, ownership marks
 about to be changed or not yet claimed, usage of projects whose limits go down, and the recent
 operations and usage of projects that look unhealthy: controller.reconcile.health). The shell reads
 them and plans again; a plan is only final once nothing is missing.
+
+Depth (`PlanOptions.deep`): a tenant outside `deep` is compared only on what the project list
+reports (its project exists, is named right, has the wanted project settings). Where that shows
+a difference, it is planned in full like any other; where it does not, its computes are not
+read and it is reported as checked at list level only (`ChangePlan.list_level_only`), never as
+in sync. Orphans outside `deep` are reported without reading their computes. This is what
+`plan --changed-since` and the controller loop's idle cycles use; a plan's actions for the deep
+tenants are the same as a full plan's.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from controller.reconcile.desired import DesiredFleetState
 from controller.reconcile.diff import (
     ChangeGroup,
     compute_role,
+    differs_in_list,
     disabled_change,
     foreign_computes,
     immutable_changes,
@@ -58,16 +67,27 @@ UNDECLARED_FLEET = (
 )
 
 
+LIST_LEVEL_ORPHAN = (
+    "not checked beyond the project list (its computes were not read; a full plan suspends "
+    "any that run)"
+)
+
+
 @dataclass(frozen=True)
 class PlanOptions:
-    """Choices that change the plan: deletion permission and the tenants in scope."""
+    """Choices that change the plan: deletion permission, the tenants in scope, and which of
+    them get a deep check (computes, marks, usage reads; None: every tenant)."""
 
     allow_delete: bool = False
     max_deletes: int = 1
     targets: frozenset[str] | None = None
+    deep: frozenset[str] | None = None
 
     def in_scope(self, tenant_id: str) -> bool:
         return self.targets is None or tenant_id in self.targets
+
+    def is_deep(self, tenant_id: str) -> bool:
+        return self.deep is None or tenant_id in self.deep
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,7 @@ class _Analysis:
     notes: list[Note] = field(default_factory=list)
     other_fleets: dict[str, list[str]] = field(default_factory=dict)  # fleet -> tenant ids
     in_sync: list[str] = field(default_factory=list)
+    list_level: list[str] = field(default_factory=list)
     orphans: list[Orphan] = field(default_factory=list)
     unmanaged: int = 0
     endpoints: set[str] = field(default_factory=set)
@@ -141,6 +162,7 @@ def plan_changes(
         unmanaged_projects=analysis.unmanaged,
         targeted=tuple(sorted(options.targets)) if options.targets is not None else None,
         health=tuple(sorted(analysis.health, key=lambda h: (h.tenant, h.project_id, h.problem))),
+        list_level_only=tuple(sorted(analysis.list_level)),
     )
 
 
@@ -154,6 +176,9 @@ def _analyse(
         analysis.names.setdefault(project.name, []).append(project.project_id)
     in_scope = [m for tid, m in matching.tenants.items() if options.in_scope(tid)]
     for match in in_scope:
+        if not options.is_deep(match.tenant.id) and _same_at_list_level(match):
+            analysis.list_level.append(match.tenant.id)
+            continue
         before = (analysis.missing(), len(analysis.health))
         actions = _tenant_actions(match, observed, desired, analysis)
         analysis.actions.extend(actions)
@@ -180,6 +205,14 @@ def _analyse(
             p.project_id for p in matching.unclaimed if p.project_id in observed.cached_marks
         )
     return analysis
+
+
+def _same_at_list_level(match: TenantMatch) -> bool:
+    """Whether the project list shows nothing to do for the tenant (its computes unread)."""
+    if match.project is None or match.conflict is not None or match.pending_marks:
+        return False
+    adopted = match.matched_by is MatchedBy.PROJECT_ID
+    return not differs_in_list(match.tenant, match.project, manage_name=not adopted)
 
 
 def _tenant_actions(
@@ -444,7 +477,8 @@ def _analyse_unclaimed(
         if tenant is not None and tenant.project_id in (None, project.project_id):
             continue  # part of that tenant's conflict: shown there, left alone
         if options.targets is None:
-            _orphan(project, mark.tenant_id, tenant, desired, observed, analysis)
+            deep = options.is_deep(mark.tenant_id)
+            _orphan(project, mark.tenant_id, tenant, desired, observed, analysis, deep=deep)
 
 
 def _orphan(
@@ -454,8 +488,12 @@ def _orphan(
     desired: DesiredFleetState,
     observed: ObservedFleet,
     analysis: _Analysis,
+    *,
+    deep: bool,
 ) -> None:
     held = None if desired.fleet_declared else UNDECLARED_FLEET
+    if held is None and not deep:
+        held = LIST_LEVEL_ORPHAN
     analysis.orphans.append(
         Orphan(
             project_id=project.project_id, project_name=project.name, tenant=tenant_id, held=held
@@ -481,6 +519,7 @@ def _orphan(
             project_name=project.name,
             reason=reason,
             changes=changes,
+            effects=tuple(f"suspends compute {c.target}" for c in changes),
             fingerprint=observed_fingerprint(project, endpoints),
             adopted=adopted,
         )

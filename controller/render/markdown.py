@@ -9,15 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from controller.reconcile.changeplan import Action, ChangePlan
-from controller.render.text import MARKS
+from controller.render.text import MARKS, depth_note
 from controller.render.values import (
-    NO_CHANGES,
     create_rows,
     describe_compute,
     describe_field,
     describe_layer,
     format_change,
-    unhealthy_line,
+    no_changes,
 )
 from controller.untrusted import markdown, markdown_code
 
@@ -35,10 +34,8 @@ def render_markdown(
     head = _head(plan)
     tail = list(_footer(plan))
     if not plan.actions:
-        unhealthy = len({issue.tenant for issue in plan.health})
-        if plan.problems and not unhealthy:
-            return _join([*head, *tail])
-        return _join([*head, unhealthy_line(unhealthy) if unhealthy else NO_CHANGES, *tail])
+        closing = no_changes(plan)
+        return _join([*head, *([closing] if closing else []), *tail])
     table = list(_summary_table(plan.actions))
     collapsed = len(plan.actions) > collapse_above
     details = [line for action in plan.actions for line in _details(action, collapsed)]
@@ -67,6 +64,7 @@ def _head(plan: ChangePlan) -> list[str]:
         "",
         f"Target: {markdown(target)}",
         "",
+        *([f"_{depth_note(plan)}._", ""] if plan.list_level_only else []),
         f"**{plan.summary()}**",
         "",
         *(line for problem in plan.problems for line in (f"> ❗ {markdown(problem)}", "")),

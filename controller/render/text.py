@@ -6,14 +6,13 @@ from collections.abc import Callable, Iterable
 
 from controller.reconcile.changeplan import Action, ActionKind, ChangePlan, FieldChange
 from controller.render.values import (
-    NO_CHANGES,
     create_summary,
     describe_compute,
     describe_field,
     describe_layer,
     format_change,
     format_value,
-    unhealthy_line,
+    no_changes,
 )
 from controller.untrusted import printable, terminal
 
@@ -44,7 +43,7 @@ def render_text(plan: ChangePlan, *, color: bool = False) -> str:
     def paint(kind: ActionKind, text: str) -> str:
         return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if color else text
 
-    lines = [_target_line(plan), ""]
+    lines = [_target_line(plan), *_depth_lines(plan), ""]
     for problem in plan.problems:
         lines.extend([paint(ActionKind.CONFLICT, f"! problem: {terminal(problem)}"), ""])
     for action in plan.actions:
@@ -69,11 +68,9 @@ def render_text(plan: ChangePlan, *, color: bool = False) -> str:
             f"  unhealthy: tenant {terminal(issue.tenant)} project {terminal(issue.project_id)}:"
             f" {terminal(issue.problem)}{fix}; {terminal(issue.advice)}"
         )
-    unhealthy = len({issue.tenant for issue in plan.health})
-    if not plan.actions and unhealthy:
-        lines.append(unhealthy_line(unhealthy))
-    elif not plan.actions and not plan.problems:
-        lines.append(NO_CHANGES)
+    closing = no_changes(plan) if not plan.actions else None
+    if closing is not None:
+        lines.append(closing)
     lines.append(plan.summary())
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -82,6 +79,21 @@ def _target_line(plan: ChangePlan) -> str:
     target = plan.target.describe() if plan.target else "unknown target"
     scope = f" (targets: {', '.join(plan.targeted)})" if plan.targeted else ""
     return terminal(f"Target: {target} · fleet '{plan.fleet}'{scope}")
+
+
+def _depth_lines(plan: ChangePlan) -> list[str]:
+    """Say up front when tenants were checked only against the project list."""
+    return [depth_note(plan)] if plan.list_level_only else []
+
+
+def depth_note(plan: ChangePlan) -> str:
+    """`950 tenants checked only at list level: ...` (for text and Markdown)."""
+    count = len(plan.list_level_only)
+    noun = "tenant" if count == 1 else "tenants"
+    return (
+        f"{count} {noun} checked only at list level: their project settings match the project "
+        "list; their computes were not read (a full plan reads them)"
+    )
 
 
 def _action_block(action: Action, paint: Callable[[ActionKind, str], str]) -> Iterable[str]:

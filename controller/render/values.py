@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from pydantic import JsonValue
 
-from controller.reconcile.changeplan import PROJECT_TARGET, Action, ComputeSpec, FieldChange
+from controller.reconcile.changeplan import (
+    PROJECT_TARGET,
+    Action,
+    ChangePlan,
+    ComputeSpec,
+    FieldChange,
+)
 from controller.spec.managed import BY_KEY
 
 REPLICA_COUNT = "read_replicas.count"
@@ -81,6 +87,19 @@ def describe_compute(spec: ComputeSpec) -> str:
 
 
 NO_CHANGES = "No changes. Live Neon projects match the fleet."
+
+
+def no_changes(plan: ChangePlan) -> str | None:
+    """What a plan without actions says: no changes (as far as it was checked), or that tenants
+    are unhealthy; nothing when fleet-wide problems stop it (they are shown instead)."""
+    unhealthy = len({issue.tenant for issue in plan.health})
+    if unhealthy:
+        return unhealthy_line(unhealthy)
+    if plan.problems:
+        return None
+    if plan.list_level_only:
+        return "No changes found. Live Neon projects match the fleet as far as it was checked."
+    return NO_CHANGES
 
 
 def unhealthy_line(count: int) -> str:

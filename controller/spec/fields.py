@@ -176,11 +176,13 @@ def _check_history_retention(value: object) -> int:
     return seconds
 
 
+_STATES = {state.value: state for state in TenantState}  # built once: enums iterate slowly
+
+
 def _check_state(value: object) -> TenantState:
-    choices = ", ".join(state.value for state in TenantState)
-    if not isinstance(value, str) or value not in {state.value for state in TenantState}:
-        fail(f"{show_value(value)} is not a tenant state; use one of: {choices}")
-    return TenantState(value)
+    if not isinstance(value, str) or value not in _STATES:
+        fail(f"{show_value(value)} is not a tenant state; use one of: {', '.join(_STATES)}")
+    return _STATES[value]
 
 
 def _check_database(value: object) -> str:

@@ -37,7 +37,7 @@ class FleetFile:
     """A YAML file of the fleet: its path relative to the fleet directory, and where it lives."""
 
     path: str  # e.g. "tenants/acme.yaml", used in every message
-    real_path: Path  # symlinks resolved; inside the fleet directory
+    real_path: str  # symlinks resolved; inside the fleet directory
     stem: str  # "acme": the tenant id or plan name the file must hold
 
     @property
@@ -80,11 +80,17 @@ def scan_folder(root: Path, folder: str) -> Folder:
         if not entry.name.endswith(YAML_SUFFIXES):
             warnings.append(_ignored(entry, path, folder))
             continue
-        found = _locate(root, directory / entry.name, path, position=(1, 1))
+        # A plain entry of a resolved folder inside the fleet is where it says: only symlinks
+        # need resolving (which costs a system call per path component).
+        found = (
+            os.path.join(located, entry.name)
+            if not entry.is_symlink()
+            else _locate(root, directory / entry.name, path, position=(1, 1))
+        )
         if isinstance(found, SpecIssue):
             errors.append(found)
         else:
-            files.append(FleetFile(path, found, entry.name.rsplit(".", 1)[0]))
+            files.append(FleetFile(path, str(found), entry.name.rsplit(".", 1)[0]))
     return Folder(True, tuple(files), tuple(errors), tuple(warnings))
 
 
@@ -102,7 +108,7 @@ def find_root_file(root: Path, name: str) -> tuple[FleetFile | None, tuple[SpecI
     found = _locate(root, candidate, name, position=(1, 1))
     if isinstance(found, SpecIssue):
         return None, (found,)
-    return FleetFile(name, found, name.rsplit(".", 1)[0]), ()
+    return FleetFile(name, str(found), name.rsplit(".", 1)[0]), ()
 
 
 def read_text(file: FleetFile) -> str | SpecIssue:
@@ -116,7 +122,7 @@ def read_text(file: FleetFile) -> str | SpecIssue:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             return _file_issue(file, "not a regular file; only plain files are read")
-        data = _read_at_most(descriptor, MAX_FILE_BYTES + 1)
+        data = _read_at_most(descriptor, MAX_FILE_BYTES + 1, info.st_size)
     except OSError as error:
         return _file_issue(file, _os_problem(error))
     finally:
@@ -131,15 +137,25 @@ def read_text(file: FleetFile) -> str | SpecIssue:
     return decode_text(data, file.path)
 
 
-def _read_at_most(descriptor: int, limit: int) -> bytes:
+def _read_at_most(descriptor: int, limit: int, size: int) -> bytes:
+    """Up to `limit` bytes of a regular file whose size fstat gave as `size`.
+
+    Asking for one byte more than `size` reads the file and finds its end in one call (a short
+    read), without a buffer of `limit` bytes for every small file; a file that grew since
+    is read on, still never past `limit`.
+    """
     chunks: list[bytes] = []
     remaining = limit
+    asked = min(limit, size + 1)
     while remaining > 0:
-        chunk = os.read(descriptor, remaining)
+        chunk = os.read(descriptor, asked)
         if not chunk:
             break
         chunks.append(chunk)
         remaining -= len(chunk)
+        if len(chunk) < asked:
+            break
+        asked = remaining
     return b"".join(chunks)
 
 

@@ -41,9 +41,11 @@ from controller.spec.model import (
 )
 from controller.spec.resolve import (
     PlanSource,
+    Setting,
     TenantSource,
     build_plan,
     build_tenant,
+    plan_layer,
     resolve_settings,
 )
 from controller.spec.validation import validate_document
@@ -186,6 +188,7 @@ def _load_tenants(
     tenants: dict[str, ResolvedTenant] = {}
     sources: dict[str, str] = {}
     project_ids: dict[str, str] = {}
+    layers: dict[str, dict[str, Setting]] = {}  # each plan's layer, computed once
     for file in folder.files:
         checked = _check_file(file, TenantFile, "tenant settings", out)
         given = checked.model.id if checked.model is not None else None
@@ -207,16 +210,23 @@ def _load_tenants(
         bindings[tenant_id] = _Binding(file.path, model.project_id, at)
         if clean and model.plan in plans:
             source = TenantSource(tenant_id, file.path, document, model)
-            resolved = _resolve_tenant(source, plans[model.plan], settings, out)
+            plan = plans[model.plan]
+            if plan.name not in layers:
+                layers[plan.name] = plan_layer(plan)
+            resolved = _resolve_tenant(source, plan, layers[plan.name], settings, out)
             if resolved is not None:
                 tenants[tenant_id] = resolved
     return tenants, sources
 
 
 def _resolve_tenant(
-    source: TenantSource, plan: PlanSource, settings: FleetSettings, out: _Collector
+    source: TenantSource,
+    plan: PlanSource,
+    layer: dict[str, Setting],
+    settings: FleetSettings,
+    out: _Collector,
 ) -> ResolvedTenant | None:
-    resolved_settings = resolve_settings(plan, source)
+    resolved_settings = resolve_settings(plan, source, layer=layer)
     findings = check_settings(resolved_settings, Layer.TENANT)
     out.errors.extend(findings.errors)
     out.warnings.extend(findings.warnings)

@@ -134,4 +134,4 @@ class FleetLoadResult:
 
 def frozen_mapping(items: Mapping[str, V]) -> Mapping[str, V]:
     """A read-only copy ordered by key, so iteration never depends on discovery order."""
-    return MappingProxyType(dict(sorted(items.items(), key=lambda item: item[0])))
+    return MappingProxyType(dict(sorted(items.items())))  # keys are unique: values never compared

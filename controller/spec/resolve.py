@@ -66,19 +66,40 @@ class Setting:
 
 
 _STATE_KEY = "state"
+_TENANT_FIELDS = tuple(f for f in FIELDS if f.tenant_loc is not None)
 _UNIT_SUFFIX = re.compile(r"^[0-9.]+ ?([A-Za-z]+)$")
 
 
-def resolve_settings(plan: PlanSource | None, tenant: TenantSource | None) -> dict[str, Setting]:
-    """Every managed field's effective setting (plus `state`); with no tenant, the plan's."""
-    settings: dict[str, Setting] = {}
+def plan_layer(plan: PlanSource | None) -> dict[str, Setting]:
+    """Every managed field's setting before the tenant's layer: Neon's default, or what the
+    plan gives. The same for every tenant of the plan, so the loader computes it once per
+    plan and passes it to `resolve_settings` (`layer=`)."""
+    layer: dict[str, Setting] = {}
     for field in FIELDS:
-        setting = Setting(field.default, Layer.DEFAULT, None)
+        given = None
         if plan is not None and field.plan_loc is not None:
-            setting = _given(plan, field.plan_loc) or setting
-        if tenant is not None and field.tenant_loc is not None:
-            setting = _given(tenant, field.tenant_loc) or setting
-        settings[field.key] = setting
+            given = _given(plan, field.plan_loc)
+        layer[field.key] = given or Setting(field.default, Layer.DEFAULT, None)
+    return layer
+
+
+def resolve_settings(
+    plan: PlanSource | None,
+    tenant: TenantSource | None,
+    *,
+    layer: Mapping[str, Setting] | None = None,
+) -> dict[str, Setting]:
+    """Every managed field's effective setting (plus `state`); with no tenant, the plan's.
+
+    `layer` is `plan_layer(plan)` when the caller already has it.
+    """
+    settings = dict(layer if layer is not None else plan_layer(plan))
+    if tenant is not None:
+        written = tenant.document.data  # only keys written in the file can set anything
+        for field in _TENANT_FIELDS:
+            assert field.tenant_loc is not None
+            if field.tenant_loc[0] in written:
+                settings[field.key] = _given(tenant, field.tenant_loc) or settings[field.key]
     settings["role"] = _role(settings["database"], tenant)
     state = _given(tenant, (_STATE_KEY,)) if tenant is not None else None
     settings[_STATE_KEY] = state or Setting(TenantState.ACTIVE, Layer.DEFAULT, None)
@@ -103,11 +124,7 @@ def build_tenant(
 
 def build_plan(source: PlanSource) -> PricingPlan:
     """The plan as written: only the values it sets."""
-    given = {
-        field.key: setting
-        for field in FIELDS
-        if field.plan_loc is not None and (setting := _given(source, field.plan_loc)) is not None
-    }
+    given = {key: s for key, s in plan_layer(source).items() if s.layer is Layer.PLAN}
     return PricingPlan(
         name=source.name,
         description=source.model.description,
@@ -119,6 +136,11 @@ def build_plan(source: PlanSource) -> PricingPlan:
 
 def _given(source: PlanSource | TenantSource, loc: Loc) -> Setting | None:
     """The setting a file gives at `loc`, or None when the key is not written there."""
+    raw: Any = source.document.data
+    for part in loc:  # a quick "not written" from the parsed data, before the model's walk
+        if not isinstance(raw, dict) or part not in raw:
+            return None
+        raw = raw[part]
     current: Any = source.model
     for part in loc:
         if not isinstance(current, BaseModel) or part not in current.model_fields_set:

@@ -12,6 +12,12 @@ builds the data itself:
 - keys must be text and unique within their mapping; merge keys (`<<`) are refused;
 - aliases are allowed, but each counts as a copy of what it refers to against the node budget,
   and an alias inside the value it refers to is an error.
+
+Speed: scanning and parsing run in libyaml (PyYAML's C binding) when it is installed, about six
+times faster than PyYAML's pure-Python scanner, which dominated `validate` on large fleets. The
+composer with its limits stays in Python over either parser, so limits and positions are the
+same. A file libyaml rejects is read again by the pure-Python parser, so that every syntax error
+keeps PyYAML's wording and position.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ _MAP_TAG = BaseResolver.DEFAULT_MAPPING_TAG
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT_RE = re.compile(r"[-+]?[0-9]+")
+_NUMBER_STARTS = frozenset("+-.0123456789")  # what an integer or float can start with
 _MAX_INT_DIGITS = 30  # longer digit strings stay text: no quota is that large
 _FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 
@@ -104,26 +111,22 @@ class _PlainResolver(BaseResolver):
         return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
 
 
-class _BoundedLoader(Reader, Scanner, Parser, Composer, _PlainResolver):
-    """PyYAML's pure-Python composer with limits on nesting depth and expanded size.
+class _Limits(Composer):
+    """PyYAML's composer with limits on nesting depth and expanded size.
 
     Every composed node counts once and every alias counts as many nodes as the value it
     refers to, so the budget bounds the data the builder will produce, and a bomb is stopped
     at the alias that crosses it, before any expansion happens.
     """
 
-    def __init__(self, text: str) -> None:
-        Reader.__init__(self, text)
-        Scanner.__init__(self)
-        Parser.__init__(self)
+    def _start_limits(self) -> None:
         Composer.__init__(self)
-        _PlainResolver.__init__(self)
         self._depth = 0
         self._expanded = 0
         self._sizes: dict[int, int] = {}  # id(node) -> expanded size, once fully composed
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
+        event = self.peek_event()  # type: ignore[attr-defined]  # from the parser mixed in
         start = _mark(event.start_mark)
         if isinstance(event, AliasEvent):
             target = self.anchors.get(event.anchor)
@@ -158,8 +161,48 @@ class _BoundedLoader(Reader, Scanner, Parser, Composer, _PlainResolver):
             raise _Rejected(position, message)
 
 
-def parse_yaml(text: str, path: str) -> ParsedYaml:
-    """Parse one file's text; `path` (relative to the fleet directory) is used in issues."""
+class _BoundedLoader(Reader, Scanner, Parser, _Limits, _PlainResolver):
+    """The pure-Python reader, scanner and parser under the bounded composer."""
+
+    def __init__(self, text: str) -> None:
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _PlainResolver.__init__(self)
+        self._start_limits()
+
+
+class _Fallback(Exception):
+    """The fast path met something unusual (a limit, a syntax error): read the file again."""
+
+
+_LibyamlComposer: type[_PlainResolver] | None
+try:  # libyaml's scanner, parser and composer; absent when PyYAML was built without it
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - depends on how PyYAML was installed
+    _LibyamlComposer = None
+else:
+
+    class _Composer(_PlainResolver, CParser):
+        """libyaml's composer (it refuses nesting past 1,000 levels), resolving like ours."""
+
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            _PlainResolver.__init__(self)
+
+    _LibyamlComposer = _Composer
+
+
+def parse_yaml(text: str, path: str, *, use_libyaml: bool = True) -> ParsedYaml:
+    """Parse one file's text; `path` (relative to the fleet directory) is used in issues.
+
+    `use_libyaml=False` takes the bounded pure-Python path only (the two agree; tests check).
+    """
+    if use_libyaml and _LibyamlComposer is not None:
+        try:
+            return _parse_fast(_LibyamlComposer, text, path)
+        except (_Fallback, yaml.YAMLError):
+            pass  # read again below, for PyYAML's own message and position
     loader: _BoundedLoader | None = None
     try:
         loader = _BoundedLoader(text)
@@ -177,11 +220,30 @@ def parse_yaml(text: str, path: str) -> ParsedYaml:
             loader.dispose()
 
 
+def _parse_fast(composer: Any, text: str, path: str) -> ParsedYaml:
+    """libyaml composes; the builder stops past the limits above (`_Fallback`), so that a file
+    over a limit, or with an unsupported tag, is reported by the bounded path."""
+    root = composer(text).get_single_node()
+    if root is None:
+        return ParsedYaml(None, ())
+    try:
+        return _Builder(path, guarded=True).build_document(root)
+    except _Rejected:
+        raise _Fallback from None
+
+
 class _Builder:
     """Turns a composed node graph into data and positions, collecting non-fatal problems."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, guarded: bool = False) -> None:
         self._path = path
+        # Guarded (after libyaml's composer, which has no limits): keys and values built,
+        # aliases expanded, count against MAX_NODES as the bounded composer counts them, and
+        # nesting against MAX_DEPTH (an alias inside its own value nests without end).
+        # Crossing either, or any problem to report, gives up (`_Fallback`): the bounded path
+        # then reports it exactly.
+        self._guarded = guarded
+        self._built = 0
         self._keys: dict[Loc, Position] = {}
         self._values: dict[Loc, Position] = {}
         self._issues: list[SpecIssue] = []
@@ -192,7 +254,10 @@ class _Builder:
         return ParsedYaml(document, tuple(self._issues))
 
     def _build(self, node: Node, loc: Loc) -> Any:
-        """The data of a node; its size is bounded by `_BoundedLoader`, cycles refused there."""
+        """The data of a node; its size is bounded by `_BoundedLoader`, cycles refused there
+        (or, guarded, here)."""
+        if self._guarded:
+            self._guard(1, loc)
         self._values.setdefault(loc, _mark(node.start_mark))
         if isinstance(node, ScalarNode):
             return self._scalar(node)
@@ -205,6 +270,8 @@ class _Builder:
     def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
+            if self._guarded:
+                self._guard(1 if isinstance(key_node, ScalarNode) else MAX_NODES, loc)
             key = self._key(key_node)
             if key is None:
                 continue
@@ -240,7 +307,14 @@ class _Builder:
             return node.value
         raise _Rejected(_mark(node.start_mark), _tag_message(node.tag))
 
+    def _guard(self, count: int, loc: Loc) -> None:
+        self._built += count
+        if self._built > MAX_NODES or len(loc) >= MAX_DEPTH:
+            raise _Fallback
+
     def _report(self, node: Node, message: str) -> None:
+        if self._guarded:
+            raise _Fallback
         position = _mark(node.start_mark)
         self._issues.append(SpecIssue(self._path, position.line, position.column, message))
 
@@ -251,6 +325,8 @@ def resolve_plain(text: str) -> Any:
         return None
     if text in _BOOLS:
         return _BOOLS[text]
+    if text[0] not in _NUMBER_STARTS:
+        return text  # the usual case (`pro`, `10GiB`), without the regular expressions
     if _INT_RE.fullmatch(text):
         return int(text) if len(text.lstrip("+-")) <= _MAX_INT_DIGITS else text
     if _FLOAT_RE.fullmatch(text) and len(text) <= 40:

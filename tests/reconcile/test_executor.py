@@ -173,3 +173,36 @@ def test_a_failed_create_says_what_neon_answered_or_that_the_answer_was_lost(
     assert "lost" not in answered
     lost = asyncio.run(run(lose=True))
     assert lost.startswith("the create was sent but its answer was lost; no project carrying")
+
+
+def test_a_staged_rollout_pauses_between_batches_with_the_injected_sleep(
+    emulator_app: InProcessEmulator,
+) -> None:
+    from controller.reconcile.desired import DesiredFleetState
+    from controller.reconcile.executor import Executor
+    from controller.reconcile.observe import Observer
+    from controller.reconcile.observed import ObservedFleet
+    from controller.reconcile.planner import PlanOptions, plan_changes
+    from tests.reconcile.builders import tenant
+
+    tenants = {t: tenant(t) for t in ("a", "b", "c", "d", "e")}
+    plan = plan_changes(DesiredFleetState("f", tenants), ObservedFleet(()), PlanOptions())
+    pauses: list[float] = []
+    started: list[str] = []
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+
+    async def run() -> list[Outcome]:
+        options = ApplyOptions(batch_size=2, batch_pause_seconds=30, max_failures=1)
+        transport = emulator_app.transport()
+        async with NeonClient(settings_for(emulator_app), transport=transport) as client:
+            executor = Executor(
+                client, Observer(client), options, lambda r: started.append(r.tenant), sleep=sleep
+            )
+            return [r.outcome for r in (await executor.apply(plan)).results]
+
+    assert asyncio.run(run()) == [Outcome.APPLIED] * 5
+    assert pauses == [30, 30]  # three batches: a b | c d | e
+    assert sorted(started[:2]) == ["a", "b"]
+    assert sorted(started[2:4]) == ["c", "d"]

@@ -275,3 +275,38 @@ def test_a_renamed_fleet_is_one_problem_not_one_conflict_per_tenant() -> None:
     assert "set `fleet: old-name` back in tenantctl.yaml" in problem
     assert not plan.has_changes
     assert plan.summary().endswith("0 to delete, 1 conflict.")
+
+
+def test_an_idle_cycle_reads_only_the_list_and_claims_nothing_it_did_not_read() -> None:
+    """`PlanOptions(deep=frozenset())`: the controller loop's idle cycle."""
+    acme, globex, old = tenant("acme"), tenant("globex"), tenant("old")
+    desired = fleet(acme, globex)
+    drifted = project_for(globex, values={"limits.storage": GiB})  # the list shows this
+    orphan = project_for(old)
+    live = observed(
+        project_for(acme),
+        drifted,
+        orphan,
+        marks={
+            "proj-acme": OwnershipMark(FLEET, "acme"),
+            "proj-globex": OwnershipMark(FLEET, "globex"),
+            "proj-old": OwnershipMark(FLEET, "old"),
+        },
+    )
+    idle = PlanOptions(deep=frozenset())
+    # Computes are read only where the list shows drift.
+    assert missing_observations(desired, live, idle) == MissingObservations(
+        endpoints=frozenset({"proj-globex"})
+    )
+    full = converged(desired)
+    seen = dataclasses.replace(live, endpoints={"proj-globex": full.endpoints["proj-globex"]})
+    plan = plan_changes(desired, seen, idle)
+    assert kinds(plan) == [("globex", "update")]
+    assert plan.list_level_only == ("acme",)
+    assert plan.in_sync == ()
+    (held,) = plan.orphans
+    assert held.held is not None
+    assert held.held.startswith("not checked beyond the project list")
+    # Planned in full for the orphan's tenant, its running computes are suspended.
+    deep = PlanOptions(deep=frozenset({"old"}))
+    assert missing_observations(desired, seen, deep).endpoints == {"proj-old"}

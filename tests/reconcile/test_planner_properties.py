@@ -267,3 +267,33 @@ def test_never_acts_on_a_project_marked_for_another_tenant_and_never_duplicates(
     created = [a.tenant for a in plan.actions if a.kind is ActionKind.CREATE and a.runnable]
     for tenant_id in created:
         assert owners.count(tenant_id) == 1, (tenant_id, plan.actions)
+
+
+@settings(max_examples=300, deadline=None)
+@given(worlds(), options, st.data())
+def test_a_deep_plan_plans_for_its_deep_tenants_what_a_full_plan_plans(
+    world: tuple[DesiredFleetState, ObservedFleet], opts: PlanOptions, data: st.DataObject
+) -> None:
+    desired, truth = world
+    marked = {m.tenant_id for m in truth.marks.values() if m is not None and m.fleet == FLEET}
+    ids = sorted({*desired.tenants, *marked})
+    deep = frozenset(data.draw(st.lists(st.sampled_from(ids), unique=True))) if ids else frozenset()
+    shallow = dataclasses.replace(opts, deep=deep)
+    full = plan_changes(desired, observe_incrementally(desired, truth, opts), opts)
+    seen = observe_incrementally(desired, truth, shallow)
+    partial = plan_changes(desired, seen, shallow)
+
+    def runnable(plan: object, tenants: frozenset[str] | None = None) -> list[object]:
+        return [
+            (a.tenant, a.kind.value, a.project_id, a.endpoint_id, a.changes)
+            for a in plan.actions  # type: ignore[attr-defined]
+            if a.runnable and (tenants is None or a.tenant in tenants)
+        ]
+
+    assert runnable(partial, deep) == runnable(full, deep)
+    # Outside `deep`, only what the project list shows is planned, and planned in full.
+    assert all(action in runnable(full) for action in runnable(partial))
+    # A tenant checked at list level only is never claimed in sync, and has nothing to do.
+    unread = set(partial.list_level_only)
+    assert not unread & (set(partial.in_sync) | deep)
+    assert not unread & {a.tenant for a in partial.actions}

@@ -233,3 +233,13 @@ def test_hostile_names_from_yaml_or_neon_are_inert_in_markdown_and_text(name: st
             assert "<!--" not in outside_code
             assert "<img" not in outside_code
             assert "![pixel](" not in outside_code
+
+
+def test_a_plan_checked_partly_at_list_level_says_so_first_and_claims_no_full_sync() -> None:
+    plan = ChangePlan(fleet="example", in_sync=("acme",), list_level_only=("globex", "hooli"))
+    text = render_text(plan).splitlines()
+    assert text[1].startswith("2 tenants checked only at list level:")
+    assert "No changes found. Live Neon projects match the fleet as far as it was checked." in text
+    comment = render_markdown(plan)
+    assert "_2 tenants checked only at list level: their project settings match" in comment
+    assert "No changes. Live Neon projects match the fleet." not in comment

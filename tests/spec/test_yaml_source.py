@@ -6,6 +6,7 @@ read them as a person would. These cases pin that decision down.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -97,3 +98,33 @@ def test_a_yaml_bomb_is_refused_without_being_expanded() -> None:
     assert [str(issue) for issue in parsed.issues] == [
         "f.yaml:5:10: aliases expand to more than 10000 values (a YAML alias bomb?)"
     ]
+
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "fleets"
+SAMPLES = [
+    'name: "héllo wörld"\nplan: ünï  # comment\nx: [1, 2,\n  3]\n',
+    "😀: 😀\nb: {c: [d, 'é', \"\\u00e9\"]}\n",
+    "a: |\n  text\n  more\nb: >\n  folded\n? complex\n: v\n",
+    "a: &x {k: [1, 2]}\nb: *x\nc: [*x, *x]\n",
+    "a: 1\na: 2\n",  # duplicate key: reported
+    "a: [" + "[" * 40 + "]" * 40 + "]\n",  # nested past the limit
+    "a: [" + "x, " * 6000 + "]\nb: {" + "k: v, " * 10 + "}\n",  # over the value budget
+    "a: &a [*a]\n",  # recursive alias
+    "a: b: c\n",
+    "k: \x07\n",
+    "a:\n\t- 1\n",
+    "a: 1\n---\nb: 2\n",
+    "? [1]\n: v\n",
+]
+
+
+def fixture_texts() -> list[str]:
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in FIXTURES.rglob("*.y*ml")]
+    return sorted(texts) + SAMPLES
+
+
+@pytest.mark.parametrize("text", fixture_texts())
+def test_libyaml_and_the_bounded_python_parser_agree_on_data_positions_and_errors(
+    text: str,
+) -> None:
+    assert parse_yaml(text, "f.yaml") == parse_yaml(text, "f.yaml", use_libyaml=False)
