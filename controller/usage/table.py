@@ -212,8 +212,8 @@ def heading(report: UsageReport) -> str:
     when = f"as of {spell_moment(moment)} ({clock})" if moment else "nothing read"
     percent = f"{float(report.warn_at):g}%"
     return (
-        f"Usage against limits: {report.target.describe()}; {when}; warning at {percent} of a limit; "
-        f"{report.source_line()}"
+        f"Usage against limits: {report.target.describe()}; {when}; "
+        f"warning at {percent} of a limit; {report.source_line()}"
     )
 
 

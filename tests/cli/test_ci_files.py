@@ -22,8 +22,13 @@ def tenantctl_calls(script: str) -> list[list[str]]:
         if found is None or "tenantctl action:" in line:
             continue
         words = shlex.split(re.split(r"\s(?:>|\|\||;;|\|)", found.group(1))[0])
-        calls.append([w.replace("$FLEET_DIR", ".") for w in words])
+        words = [w.replace("$FLEET_DIR", ".") for w in words]
+        # `"${since[@]}"` expands to `--changed-since FETCH_HEAD` on a pull request, else nothing
+        calls.append([x for w in words for x in (SINCE if w == "${since[@]}" else [w])])
     return calls
+
+
+SINCE = ["--changed-since", "FETCH_HEAD"]
 
 
 def test_every_tenantctl_call_in_the_action_parses_and_reads_the_given_dir() -> None:
@@ -38,7 +43,7 @@ def test_every_tenantctl_call_in_the_action_parses_and_reads_the_given_dir() -> 
     for call in calls:
         args = build_parser().parse_args(call)
         assert args.fleet_dir == Path("."), call
-    assert ["plan", "--format", "markdown", "--dir", "."] in calls
+    assert ["plan", "--format", "markdown", "--dir", ".", *SINCE] in calls
     assert ["apply", "--yes", "--dir", "."] in calls
 
 
