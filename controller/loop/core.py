@@ -136,13 +136,16 @@ async def plan(
     """Observe Neon and plan `loaded` (a valid revision).
 
     `full` says whether this cycle needs the per-tenant reads of a full plan (desired state
-    changed, first cycle, or the full-refresh timer is due) or may read only the project list
-    and the tenants whose list-level state drifted. The planner has no such option yet: until
-    it does, every cycle is a full plan and `full` only records the loop's decision.
+    changed, first cycle, a cycle that failed, or the full-refresh timer is due). Otherwise it is
+    idle: it reads only the project list, and plans in full only the tenants whose list-level
+    state drifted (the planner's `deep=frozenset()`); the others are checked at list level.
     """
     assert loaded.desired is not None, "only a valid revision is planned"
-    del full  # see the docstring: the planner's idle mode is not there yet
-    options = PlanOptions(allow_delete=safety.allow_delete, max_deletes=safety.max_deletes)
+    options = PlanOptions(
+        allow_delete=safety.allow_delete,
+        max_deletes=safety.max_deletes,
+        deep=None if full else frozenset(),
+    )
     run = await make_plan(client, loaded.desired, options, target, marks=marks)
     change_plan = run.plan
     counts = {kind.value: n for kind, n in change_plan.counts().items()}
