@@ -153,7 +153,9 @@ async def plan(
     summary = PlanSummary(
         counts=counts,
         drifted=tuple(sorted({a.tenant for a in change_plan.actions})),
-        in_sync=tuple(sorted(change_plan.in_sync)),
+        # An idle cycle checks most tenants at list level only: nothing to do there either (the
+        # last full refresh read their computes).
+        in_sync=tuple(sorted({*change_plan.in_sync, *change_plan.list_level_only})),
         orphans=tuple(sorted(o.project_name for o in change_plan.orphans)),
         unmanaged_projects=change_plan.unmanaged_projects,
         has_changes=change_plan.has_changes,
