@@ -27,7 +27,12 @@ from controller.cli.reconcile_args import (
     stdout_is_tty,
 )
 from controller.logs import configure_logging
-from controller.reconcile.changed import ChangedSinceError, changed_since
+from controller.reconcile.changed import (
+    ChangedSinceError,
+    changed_files,
+    previous_plans,
+    tenants_to_check,
+)
 from controller.reconcile.changeplan import ChangePlan
 from controller.reconcile.desired import desired_fleet
 from controller.reconcile.plan_file import plan_text
@@ -65,7 +70,8 @@ def register(subparsers: Any) -> None:
         help=(
             "plan in full only the tenants whose files changed since git revision REF (every "
             "tenant of a changed plan; all when tenantctl.yaml changed); the others are "
-            "checked against the project list only (for pull requests)"
+            "checked against the project list only (for pull requests). Tenants moved to "
+            "another pricing plan since REF show the move (starter -> growth)"
         ),
     )
     add_target_argument(parser)
@@ -77,11 +83,13 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     configure_logging(level=logging.WARNING)
     fleet = require_valid_fleet(args.fleet_dir)
+    deep, moves = _changed_tenants(args.fleet_dir, args.changed_since, fleet)
     options = PlanOptions(
         allow_delete=args.allow_delete,
         max_deletes=args.max_deletes,
         targets=checked_targets(fleet, args.target),
-        deep=_changed_tenants(args.fleet_dir, args.changed_since, fleet),
+        deep=deep,
+        previous_plans=moves,
     )
     connection = connect(args.fleet_dir, command="plan", emulator_flag=args.emulator)
     desired = desired_fleet(fleet, org_id=connection.settings.org_id)
@@ -103,12 +111,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _changed_tenants(
     fleet_dir: Path, ref: str | None, fleet: DesiredFleet
-) -> frozenset[str] | None:
-    """`--changed-since REF`: the tenants to plan in full (None: all, as without the flag)."""
+) -> tuple[frozenset[str] | None, dict[str, str]]:
+    """`--changed-since REF`: the tenants to plan in full (None: all, as without the flag),
+    and the pricing plan each tenant moving between plans had at REF."""
     if ref is None:
-        return None
+        return None, {}
     try:
-        return changed_since(fleet_dir, ref, fleet)
+        changes = changed_files(fleet_dir, ref)
+        return tenants_to_check(changes, fleet), previous_plans(fleet_dir, ref, changes, fleet)
     except ChangedSinceError as error:
         raise CommandError(str(error)) from None
 

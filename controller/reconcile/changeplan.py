@@ -85,6 +85,9 @@ class CreateSpec(_Frozen):
 class Action(_Frozen):
     """One kind of change to one tenant's project, with why and what it would change.
 
+    `plan` is the tenant's pricing plan; `previous_plan` the one its file named at the base
+    revision of a pull request (`plan --changed-since`), when the change moves it between plans.
+
     `fingerprint` digests the live state the action was planned on (a saved plan is stale when
     it no longer matches); `adopted` says the project is bound by the tenant file's project_id
     rather than by tenantctl's ownership mark. An update carries `wanted` (every managed project
@@ -100,6 +103,7 @@ class Action(_Frozen):
     project_name: str
     reason: str
     plan: str | None = None
+    previous_plan: str | None = None
     changes: tuple[FieldChange, ...] = ()
     warnings: tuple[str, ...] = ()
     effects: tuple[str, ...] = ()

@@ -18,6 +18,7 @@ tenants are the same as a full plan's.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from controller.reconcile import twins
@@ -76,12 +77,16 @@ LIST_LEVEL_ORPHAN = (
 @dataclass(frozen=True)
 class PlanOptions:
     """Choices that change the plan: deletion permission, the tenants in scope, and which of
-    them get a deep check (computes, marks, usage reads; None: every tenant)."""
+    them get a deep check (computes, marks, usage reads; None: every tenant).
+
+    `previous_plans` (tenant id -> pricing plan at the base revision of a pull request) only
+    labels actions with the plan move they carry out; it never changes what is done."""
 
     allow_delete: bool = False
     max_deletes: int = 1
     targets: frozenset[str] | None = None
     deep: frozenset[str] | None = None
+    previous_plans: Mapping[str, str] = field(default_factory=dict)
 
     def in_scope(self, tenant_id: str) -> bool:
         return self.targets is None or tenant_id in self.targets
@@ -148,7 +153,11 @@ def plan_changes(
         analysis.actions, key=lambda a: (a.tenant, kinds.index(a.kind), a.project_id or "")
     )
     renamed = {tid for tenants in analysis.other_fleets.values() for tid in tenants}
-    actions = [a for a in actions if not (a.kind is ActionKind.CONFLICT and a.tenant in renamed)]
+    actions = [
+        _with_plan_move(a, options.previous_plans)
+        for a in actions
+        if not (a.kind is ActionKind.CONFLICT and a.tenant in renamed)
+    ]
     return ChangePlan(
         fleet=desired.fleet,
         actions=tuple(_gate_deletes(actions, options)),
@@ -164,6 +173,13 @@ def plan_changes(
         health=tuple(sorted(analysis.health, key=lambda h: (h.tenant, h.project_id, h.problem))),
         list_level_only=tuple(sorted(analysis.list_level)),
     )
+
+
+def _with_plan_move(action: Action, previous_plans: Mapping[str, str]) -> Action:
+    before = previous_plans.get(action.tenant)
+    if action.plan is None or before is None or before == action.plan:
+        return action
+    return action.model_copy(update={"previous_plan": before})
 
 
 def _analyse(

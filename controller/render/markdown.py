@@ -92,6 +92,9 @@ def _summary_table(actions: Iterable[Action]) -> Iterable[str]:
 
 
 def _plan_of(action: Action) -> str:
+    if action.plan and action.previous_plan:
+        before = markdown_code(action.previous_plan, cell=True)
+        return f" (plan {before} -> {markdown_code(action.plan, cell=True)})"
     return f" (plan {markdown_code(action.plan, cell=True)})" if action.plan else ""
 
 
@@ -113,7 +116,11 @@ def _details(action: Action, collapsed: bool) -> Iterable[str]:
 
 def _detail_body(action: Action) -> Iterable[str]:
     yield f"Reason: {markdown(action.reason)}"
-    if action.plan:
+    if action.plan and action.previous_plan:
+        yield ""
+        before, after = markdown_code(action.previous_plan), markdown_code(action.plan)
+        yield f"Pricing plan: {before} -> **{after}** (moved in this change)"
+    elif action.plan:
         yield ""
         yield f"Pricing plan: {markdown_code(action.plan)}"
     if action.endpoint_id:

@@ -103,6 +103,8 @@ def _action_block(action: Action, paint: Callable[[ActionKind, str], str]) -> It
     else:
         what = f"project {action.project_id or '(new project)'} '{action.project_name}'"
     plan = f"  [plan {action.plan}]" if action.plan else ""
+    if action.plan and action.previous_plan:
+        plan = f"  [plan {action.previous_plan} -> {action.plan}]"
     yield paint(action.kind, terminal(f"{mark} {action.kind.value} {action.tenant}  {what}{plan}"))
     yield f"    reason: {terminal(action.reason)}"
     if action.blocked:

@@ -3,6 +3,7 @@ of the fleet only against the project list, and list-level drift of any tenant s
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,29 @@ def test_a_pull_request_plan_costs_what_changed_and_still_shows_list_level_drift
     full = cli("plan").out
     assert "~ update wayne" in full
     assert "checked only at list level" not in full
+
+
+def test_the_pull_request_comment_shows_each_tenant_s_plan_move(cli: Any, fleet_dir: Path) -> None:
+    assert cli("apply", "--yes").code == 0
+    commit_all(fleet_dir)
+    acme = fleet_dir / "tenants" / "acme.yaml"
+    acme.write_text(acme.read_text().replace("plan: pro", "plan: enterprise"))
+
+    comment = cli("plan", "--changed-since", "HEAD", "--format", "markdown").out
+    assert "| `acme` | `~` update (plan `pro` -> `enterprise`) |" in comment
+    assert "Pricing plan: `pro` -> **`enterprise`** (moved in this change)" in comment
+    text = cli("plan", "--changed-since", "HEAD").out
+    assert "[plan pro -> enterprise]" in text
+    (action,) = json.loads(cli("plan", "--changed-since", "HEAD", "--format", "json").out)[
+        "actions"
+    ]
+    assert (action["tenant"], action["previous_plan"], action["plan"]) == (
+        "acme",
+        "pro",
+        "enterprise",
+    )
+    # Without a base revision there is nothing to compare with: the plan is shown alone.
+    assert "| `acme` | `~` update (plan `enterprise`) |" in cli("plan", "--format", "markdown").out
 
 
 def test_an_unknown_revision_exits_1_naming_it(cli: Any, fleet_dir: Path) -> None:

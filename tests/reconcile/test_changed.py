@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from controller.reconcile.changed import ChangedSinceError, changed_files, changed_since
+from controller.reconcile.changed import (
+    ChangedSinceError,
+    changed_files,
+    changed_since,
+    previous_plans,
+)
 from controller.spec import load_fleet
 from controller.spec.model import DesiredFleet
 
@@ -100,3 +105,36 @@ def test_outside_a_git_repository_the_flag_says_so(
     assert str(raised.value).startswith(
         f"--changed-since needs a git repository: {fleet} is not inside a git working tree"
     )
+
+
+def moves(repo: Path, ref: str = "HEAD") -> dict[str, str]:
+    return previous_plans(repo, ref, changed_files(repo, ref), fleet_of(repo))
+
+
+def test_previous_plans_are_the_plans_changed_tenant_files_named_at_the_revision(
+    repo: Path,
+) -> None:
+    (repo / "tenants" / "a.yaml").write_text("plan: pro\n")  # free -> pro
+    (repo / "tenants" / "b.yaml").write_text("plan: pro\n# only a comment changed\n")
+    (repo / "tenants" / "new.yaml").write_text("plan: pro\n")  # new: no previous plan
+    git(repo, "mv", "tenants/c.yaml", "tenants/renamed.yaml")  # another tenant id now
+    assert moves(repo) == {"a": "free"}
+
+
+def test_previous_plans_follow_committed_moves_and_a_suffix_rename(repo: Path) -> None:
+    (repo / "tenants" / "e.yaml").write_text("plan: pro\n")
+    git(repo, "commit", "-qam", "downgrade e")
+    git(repo, "mv", "tenants/d.yaml", "tenants/d.yml")
+    (repo / "tenants" / "d.yml").write_text("plan: pro\n# d, renamed\n")
+    assert moves(repo, "HEAD~1") == {"e": "enterprise", "d": "free"}
+    assert moves(repo, "HEAD") == {"d": "free"}
+
+
+def test_an_old_file_that_is_not_a_tenant_document_shows_no_move(repo: Path) -> None:
+    (repo / "tenants" / "a.yaml").write_text("plan: [free\n")  # broken YAML at the base
+    (repo / "tenants" / "b.yaml").write_bytes(b"plan: \xff\n")  # not UTF-8 at the base
+    (repo / "tenants" / "c.yaml").write_text("- plan: free\n")  # not a mapping
+    git(repo, "commit", "-qam", "broken files")
+    for tenant_id in "abc":
+        (repo / "tenants" / f"{tenant_id}.yaml").write_text("plan: enterprise\n")
+    assert moves(repo) == {}
