@@ -16,6 +16,8 @@ from controller.cli.completion import SHELLS, commands
 # that CI checks all three (a test below makes sure of it).
 INSTALLED = [shell for shell in SHELLS if shutil.which(shell)]
 CHECK = {"bash": ["bash", "-n"], "zsh": ["zsh", "-n"], "fish": ["fish", "--no-execute"]}
+# Read at import: the tests themselves run outside CI (see tests/conftest.py).
+IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def script_of(shell: str, capsys: pytest.CaptureFixture[str]) -> str:
@@ -26,7 +28,7 @@ def script_of(shell: str, capsys: pytest.CaptureFixture[str]) -> str:
 
 def test_ci_checks_the_syntax_in_every_shell() -> None:
     assert "bash" in INSTALLED
-    if os.environ.get("CI", "").lower() == "true":
+    if IN_CI:
         assert list(SHELLS) == INSTALLED, "CI must check every shell: see .ci/run"
 
 
