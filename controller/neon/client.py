@@ -12,7 +12,7 @@ httpx.MockTransport.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from controller.logs import register_secret
 from controller.neon import routes
@@ -100,8 +100,14 @@ class NeonClient(ConsumptionReads):
         ids = {"project_id": project_id}
         return (await self._get(routes.GET_PROJECT, ids, ProjectEnvelope)).project
 
-    async def create_project(self, create: ProjectCreate) -> CreatedProject:
+    async def create_project(
+        self, create: ProjectCreate, *, on_created: Callable[[str], None] | None = None
+    ) -> CreatedProject:
         """Create a project and wait for its operations; the result holds no secrets.
+
+        `on_created` is called with the new project's id as soon as Neon answers, before its
+        operations finish: the project exists from then on (a caller watching the project list
+        can tell its own new projects from strangers').
 
         423/429/503 are retried (Neon did not act). If the request was sent but the answer was
         lost, or Neon answered 2xx with a body the client cannot read (so the new project's id is
@@ -117,6 +123,8 @@ class NeonClient(ConsumptionReads):
             created = reply.parse(CreatedProject)
         except (OutcomeUnknownError, InvalidResponseError) as error:
             raise _create_outcome_unknown(create.name, error) from error
+        if on_created is not None:
+            on_created(created.project.id)
         async with self._locks.hold(created.project.id):
             done = await self._waiter.wait(created.operations, origin=origin_of(reply))
         return created.model_copy(update={"operations": done})

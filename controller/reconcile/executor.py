@@ -252,10 +252,11 @@ class Executor:
                 "apply running at the same time?); not creating a twin: run apply again",
             )
         try:
-            created = await self._client.create_project(create_request(action.create))
+            created = await self._client.create_project(
+                create_request(action.create), on_created=self._observer.created
+            )
             project_id, endpoints = created.project.id, list(created.endpoints)
             branch: str | None = created.branch.id  # a new project's only (default) branch
-            self._observer.created(project_id)
         except CreateOutcomeUnknownError as error:
             _log.warning("apply_create_outcome_unknown", tenant=action.tenant)
             project_id = await self._find_created(action, fleet, error)
