@@ -24,7 +24,7 @@ from controller.localfiles import digest, read_regular_file, write_atomically
 from controller.neon.errors import NeonConfigError
 from controller.neon.settings import NeonSettings
 from controller.reconcile.changeplan import PlanTarget
-from controller.reconcile.mark_cache import MarkCache
+from controller.reconcile.mark_cache import MarkCache, mark_cache_key
 from controller.reconcile.plan_file import signing_key
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class Connection:
         if self.state_dir is None:
             return MarkCache(None)
         name = digest(self.target.host, self.target.org_id or "", self.target.account or "")
-        return MarkCache(self.state_dir / f"marks-{name}.json")
+        return MarkCache(self.state_dir / f"marks-{name}.json", key=mark_cache_key(self.plan_key()))
 
     @property
     def embedded(self) -> bool:

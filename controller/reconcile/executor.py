@@ -5,8 +5,9 @@ mutations per project). A failure in one tenant never stops the others. A staged
 (`ApplyOptions.batch_size`) runs tenants in batches, in plan order, with a pause between
 batches, and starts no further batch once `max_failures` tenants failed: the tenants left are
 reported `not_started`, for the next run. Before the first
-mutation of an existing project, its ownership is verified in this run: the mark read during
-observation, a fresh read for saved plans, or the tenant file's project_id for adopted ones.
+mutation of an existing project, its ownership is verified: the mark read during observation
+or vouched for by the tagged mark cache (marks never change), a fresh read for saved plans, or
+the tenant file's project_id for adopted ones.
 
 Failure contracts, per action:
 - create: a lost response is never re-sent; the project is looked up by name and mark, so a
@@ -252,8 +253,10 @@ class Executor:
                 "apply running at the same time?); not creating a twin: run apply again",
             )
         try:
+            mark = OwnershipMark(fleet=fleet, tenant_id=action.tenant)
             created = await self._client.create_project(
-                create_request(action.create), on_created=self._observer.created
+                create_request(action.create),
+                on_created=lambda project_id: self._observer.created(project_id, mark),
             )
             project_id, endpoints = created.project.id, list(created.endpoints)
             branch: str | None = created.branch.id  # a new project's only (default) branch

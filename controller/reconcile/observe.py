@@ -255,12 +255,18 @@ class Observer:
         return observed_project(project), endpoints
 
     async def mark(self, project_id: str, *, fresh: bool = False) -> OwnershipMark | None:
-        """A project's ownership mark read from Neon in this run (again if `fresh`).
+        """A project's ownership mark as Neon reports it: read in this run, or vouched for by
+        the tagged mark cache (marks never change; see `mark_cache`). `fresh` reads it from
+        Neon again whatever this run or the cache knows.
 
-        Never from the mark cache: this is the check before a project is changed.
+        This is the check before a project is changed: never from an untagged cache.
         """
         if fresh:
             self._branches.pop(project_id, None)
+        elif project_id not in self._branches:
+            vouched, mark = self._cache.vouched(project_id)
+            if vouched:
+                return mark
         return await self._mark(project_id)
 
     async def projects_marked_for(self, fleet: str, tenant_id: str) -> list[str]:
@@ -305,10 +311,17 @@ class Observer:
         list, shared with `marks`), at most `concurrency` projects at a time."""
         return await self._each(project_ids, self._counters)
 
-    def created(self, project_id: str) -> None:
-        """A project this run created: not a newcomer to look at before the next create."""
+    def created(self, project_id: str, mark: OwnershipMark | None = None) -> None:
+        """A project this run created (with `mark`): not a newcomer to look at before the next
+        create, and its mark known without a read."""
         if self._seen is not None:
             self._seen.add(project_id)
+        if mark is not None:
+            self._cache.remember({project_id: mark})
+
+    def save_marks(self) -> None:
+        """Keep the marks this run read or wrote for the next run (see `mark_cache`)."""
+        self._cache.save()
 
     async def _recent_projects(self) -> list[ProjectListItem]:
         async with self._list_lock:
@@ -345,7 +358,9 @@ class Observer:
         return await self._branches[project_id]
 
     async def _mark(self, project_id: str) -> OwnershipMark | None:
-        return mark_of(await self._branch_list(project_id))
+        mark = mark_of(await self._branch_list(project_id))
+        self._cache.remember({project_id: mark})
+        return mark
 
     async def _operations(self, project_id: str) -> tuple[ObservedOperation, ...]:
         listed = await self._client.list_operations(project_id, limit=OPERATIONS_READ)

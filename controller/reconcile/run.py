@@ -55,5 +55,8 @@ async def apply_plan(
     marks: MarkCache | None = None,
 ) -> ApplyReport:
     """Execute a plan. Without the planning observer (a saved plan) ownership is re-read."""
-    executor = Executor(client, observer or Observer(client, marks=marks), options, on_result)
-    return await executor.apply(plan)
+    observer = observer or Observer(client, marks=marks)
+    try:
+        return await Executor(client, observer, options, on_result).apply(plan)
+    finally:
+        observer.save_marks()

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import FAST_CLIENT, NeonApi, point_cli_at
-from tests.e2e.test_safety import only_tenants
+from tests.e2e.test_converge import _calls
+from tests.e2e.test_safety import only_tenants, snapshot
 from tests.support.emulator_process import EmulatorProcess
 
 MARK = "tenantctl/managed-by"
@@ -129,7 +130,9 @@ def test_a_poisoned_mark_cache_causes_no_create(cli: Any, neon: NeonApi, fleet_d
     neon.patch_project(project["id"], name="renamed-in-console")
     for cache in (fleet_dir / ".tenantctl").glob("marks-*.json"):
         assert oct(cache.stat().st_mode & 0o777) == "0o600"
-        cache.write_text(json.dumps({"format": 1, "marks": {project["id"]: None}}))
+        data = json.loads(cache.read_text())
+        data["marks"][project["id"]] = None  # "no mark", under the genuine file's tag
+        cache.write_text(json.dumps(data))
     result = cli("apply", "--yes")
     assert result.code == 0, result.out + result.err
     assert [p["id"] for p in neon.projects()] == [project["id"]]  # found again, no twin
@@ -166,3 +169,42 @@ def test_two_applies_racing_from_two_checkouts_then_one_apply_leave_one_project_
     names = sorted(p["name"] for p in api.projects())
     api.http.close()
     assert names == sorted(path.stem for path in (fleet_dir / "tenants").glob("*.yaml"))
+
+
+def test_a_poisoned_mark_cache_never_makes_a_strangers_project_a_tenants(
+    cli: Any, neon: NeonApi, neon_env: EmulatorProcess, fleet_dir: Path
+) -> None:
+    """Updates trust a cached mark only under the cache's tag: a cache edited to say another
+    team's project carries a tenant's mark is ignored whole, so that project is never changed."""
+    acme = (fleet_dir / "tenants" / "acme.yaml").read_text()
+    only_tenants(fleet_dir, "hooli")
+    theirs = neon.create_project("their-app")["id"]
+    assert cli("apply", "--yes").code == 0  # the cache now knows their-app carries no mark
+    before = snapshot(neon, theirs)
+    (cache,) = (fleet_dir / ".tenantctl").glob("marks-*.json")
+    data = json.loads(cache.read_text())
+    assert data["marks"][theirs] is None
+    assert data["tag"]
+    data["marks"][theirs] = {"fleet": "example", "tenant": "acme"}  # a poisoned CI cache
+    cache.write_text(json.dumps(data))
+    (fleet_dir / "tenants" / "acme.yaml").write_text(acme)
+
+    result = cli("apply", "--yes")
+    assert result.code == 0, result.out + result.err
+    assert snapshot(neon, theirs) == before
+    assert neon.project_named("acme")["id"] != theirs  # acme got a project of its own
+
+
+def test_an_update_trusts_the_tagged_mark_cache_instead_of_reading_marks_again(
+    cli: Any, neon: NeonApi, neon_env: EmulatorProcess, fleet_dir: Path
+) -> None:
+    assert cli("apply", "--yes").code == 0
+    pro = fleet_dir / "plans" / "pro.yaml"
+    pro.write_text(pro.read_text().replace("storage: 10GiB", "storage: 20GiB"))
+    before = _calls(neon_env)
+    result = cli("apply", "--yes")
+    assert result.code == 0, result.out + result.err
+    assert result.out.count("applied   ") == 2  # acme and stark are on pro
+    calls = {route: n - before.get(route, 0) for route, n in _calls(neon_env).items()}
+    assert calls.get("GET /projects/{project_id}/branches", 0) == 0, calls
+    assert calls["PATCH /projects/{project_id}"] == 2
