@@ -9,6 +9,7 @@ each project is one JSON document, so a request rewrites only the projects it to
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,6 +70,9 @@ class Store:
         try:
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                # Private like every state file (it holds the emulator's role passwords);
+                # SQLite gives its -wal and -shm files the same mode.
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
             connection = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error) as error:
             raise StateFileError(f"cannot open emulator state file {target}: {error}") from error

@@ -32,6 +32,8 @@ async def test_projects_and_the_clock_offset_survive_a_new_app_on_the_same_file(
     assert (await second.emulator.control("GET", "/clock"))["offset_seconds"] == 600
     endpoint = (await second.get(f"/projects/{project_id}/endpoints"))["endpoints"][0]
     assert endpoint["current_state"] == "idle"  # scale-to-zero happened during the 600 s
+    for path in state.parent.glob(f"{state.name}*"):  # the database and its -wal and -shm
+        assert path.stat().st_mode & 0o777 == 0o600, path
 
 
 def test_a_file_that_is_not_a_state_file_is_refused(tmp_path: Path) -> None:
