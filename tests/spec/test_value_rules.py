@@ -850,3 +850,14 @@ def test_compute_ranges_at_neons_limits_are_accepted(
 ) -> None:
     tenant = f"plan: basic\noverrides:\n  compute:\n    min_cu: {min_cu}\n    max_cu: {max_cu}\n"
     assert load_errors(tenant_fleet(tmp_path, tenant)) == []
+
+
+def test_validation_and_the_emulator_know_the_same_user_context_postgres_settings() -> None:
+    """The emulator keeps its own copy of Neon's rules (it imports nothing from the
+    controller); the two copies of the settings list must not drift apart."""
+    from controller.emulator.rules_settings import USER_CONTEXT_SETTINGS as EMULATOR
+    from controller.spec.neon_rules import USER_CONTEXT_SETTINGS as VALIDATION
+
+    assert VALIDATION == EMULATOR
+    assert {"statement_timeout", "work_mem", "search_path"} <= VALIDATION
+    assert not {"max_connections", "shared_buffers"} & VALIDATION
