@@ -40,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.support.emulator_process import running_emulator  # noqa: E402
+from tests.support.recordings import substitute  # noqa: E402
 
 API_PREFIX = "/api/v2"
 API_KEY = "neonctl-check-key"
@@ -365,18 +366,6 @@ def _placeholders(results: list[FlowResult]) -> dict[str, str]:
     return {}
 
 
-def _replace(value: Any, mapping: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        for real, placeholder in mapping.items():
-            value = value.replace(real, placeholder)
-        return value
-    if isinstance(value, list):
-        return [_replace(item, mapping) for item in value]
-    if isinstance(value, dict):
-        return {key: _replace(item, mapping) for key, item in value.items()}
-    return value
-
-
 def _template(method: str, path: str) -> str:
     parts = path.split("/")
     names = {"projects": "{project_id}", "branches": "{branch_id}", "endpoints": "{endpoint_id}"}
@@ -429,7 +418,7 @@ def _query(exchange: Exchange, previous: str | None, mapping: dict[str, str]) ->
     for name, value in exchange.query:
         if name == "cursor" and value == previous:
             value = "{previous_cursor}"
-        pairs.append([name, _replace(value, mapping)])
+        pairs.append([name, substitute(value, mapping)])
     return pairs
 
 
@@ -443,15 +432,15 @@ def record(results: list[FlowResult], directory: Path, version: str) -> Path:
             requests.append(
                 {
                     "method": exchange.method,
-                    "path": _replace(exchange.path, mapping),
+                    "path": substitute(exchange.path, mapping),
                     "query": _query(exchange, previous, mapping),
-                    "body": _replace(exchange.body, mapping),
+                    "body": substitute(exchange.body, mapping),
                     "status": exchange.status,
                     "reads": _reads(exchange),
                 }
             )
             previous = _cursor(exchange.response)
-        flows.append({"name": result.flow.name, "command": _replace(result.command, mapping),
+        flows.append({"name": result.flow.name, "command": substitute(result.command, mapping),
                       "requests": requests})  # fmt: skip
     document = {
         "provenance": {

@@ -16,7 +16,7 @@ import ipaddress
 import sys
 from pathlib import Path
 
-from controller.cli.common import EXIT_OK, CommandError
+from controller.cli.common import EXIT_OK, CommandError, seconds, whole_number
 from controller.emulator import EmulatorConfig, StateFileError, serve
 from controller.emulator.config import (
     DEFAULT_BURST_PER_SECOND,
@@ -28,55 +28,11 @@ from controller.emulator.config import (
 )
 from controller.logs import register_secret
 
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is outside 0..65535")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative (0 turns the limit off)")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is not a finite number >= 0")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is too small: must be at least 1")
-    return value
-
-
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is not a finite number > 0")
-    return value
+_port = whole_number(at_least=0, at_most=65535)
+_non_negative_int = whole_number(at_least=0, hint=" (0 turns the limit off)")
+_positive_int = whole_number(at_least=1)
+_seconds = seconds(above_zero=False)
+_timeout = seconds(above_zero=True)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from controller.cli.apply_lock import apply_lock
 from controller.cli.cmd_usage import DEFAULT_WARN_AT, warn_at_percent
-from controller.cli.common import CommandError
+from controller.cli.common import CommandError, duration
 from controller.cli.connection import STATE_DIR, connect
 from controller.cli.reconcile_args import add_delete_arguments, add_emulator_argument
 from controller.emulator.server import bind
@@ -27,7 +27,6 @@ from controller.loop.core import Safety
 from controller.loop.cycle import LoopSettings
 from controller.loop.runner import ControllerConfig, run_controller
 from controller.loop.source import DirSource, GitSource, Source, SourceError
-from controller.spec import parse_duration
 from controller.usage.server_clock import network_transport
 
 DEFAULT_LISTEN = "127.0.0.1:9108"
@@ -119,13 +118,7 @@ def _durations(parser: argparse.ArgumentParser) -> None:
 
 
 def _duration(text: str) -> timedelta:
-    try:
-        seconds = parse_duration(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
-    if seconds < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is shorter than 1 s")
-    return timedelta(seconds=seconds)
+    return timedelta(seconds=duration(at_least=1)(text))
 
 
 def _notify_url(text: str) -> str:

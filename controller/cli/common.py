@@ -1,9 +1,12 @@
-"""Pieces every command shares: exit codes, the fleet-directory flag, and user-facing errors."""
+"""Pieces every command shares: exit codes, the fleet-directory flag, user-facing errors, and
+the argparse types of numeric flags (one wording for every command)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
+from collections.abc import Callable
 from pathlib import Path
 
 from controller import localfiles
@@ -20,6 +23,62 @@ class CommandError(Exception):
     def __init__(self, message: str, exit_code: int = EXIT_ERROR) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def whole_number(
+    *, at_least: int, at_most: int | None = None, hint: str = ""
+) -> Callable[[str], int]:
+    """An argparse `type`: an integer from `at_least` to `at_most` (inclusive); `hint` is
+    added to the message for a negative number (say what 0 means)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if at_most is not None and not at_least <= value <= at_most:
+            raise argparse.ArgumentTypeError(f"{value} is outside {at_least}..{at_most}")
+        if value < 0 <= at_least:
+            raise argparse.ArgumentTypeError(f"{value} is negative{hint}")
+        if value < at_least:
+            raise argparse.ArgumentTypeError(f"must be at least {at_least} (got {value})")
+        return value
+
+    return parse
+
+
+def seconds(*, above_zero: bool) -> Callable[[str], float]:
+    """An argparse `type`: a finite number of seconds, > 0 or >= 0."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not math.isfinite(value) or value < 0 or (above_zero and value == 0):
+            bound = "> 0" if above_zero else ">= 0"
+            raise argparse.ArgumentTypeError(f"{text} is not a finite number {bound}")
+        return value
+
+    return parse
+
+
+def duration(*, at_least: int = 0) -> Callable[[str], int]:
+    """An argparse `type`: a duration as the fleet files write it (`90s`, `5m`, `1h`), in
+    seconds, at least `at_least`."""
+
+    def parse(text: str) -> int:
+        from controller.spec.units import parse_duration  # on use: keeps `--help` fast
+
+        try:
+            value = parse_duration(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
+        if value < at_least:
+            raise argparse.ArgumentTypeError(f"{text!r} is shorter than {at_least} s")
+        return value
+
+    return parse
 
 
 def add_fleet_dir_argument(parser: argparse.ArgumentParser) -> None:

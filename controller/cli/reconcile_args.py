@@ -9,13 +9,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
 
-from controller.cli.common import CommandError
+from controller.cli.common import CommandError, duration, whole_number
 from controller.cli.connection import Connection
 from controller.neon import command_deadline
 from controller.neon.client import NeonClient
 from controller.neon.errors import NeonError
 from controller.reconcile.observe import ObservationError
-from controller.spec.units import UnitError, parse_duration
 
 
 def add_target_argument(parser: argparse.ArgumentParser) -> None:
@@ -46,7 +45,7 @@ def add_delete_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-deletes",
-        type=_non_negative,
+        type=whole_number(at_least=0),
         default=1,
         metavar="N",
         help="delete at most N projects in one run (default: 1)",
@@ -57,20 +56,20 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     """`--batch-size N [--batch-pause DURATION] [--max-failures K]`: a staged rollout."""
     parser.add_argument(
         "--batch-size",
-        type=_positive,
+        type=whole_number(at_least=1),
         metavar="N",
         help="apply N tenants at a time, batch after batch, in plan order (default: all at once)",
     )
     parser.add_argument(
         "--batch-pause",
-        type=_duration,
+        type=duration(),
         default=0,
         metavar="DURATION",
         help="wait this long between batches, e.g. 30s or 5m (with --batch-size)",
     )
     parser.add_argument(
         "--max-failures",
-        type=_positive,
+        type=whole_number(at_least=1),
         metavar="K",
         help="start no further batch once K tenants failed; those left are reported "
         "not_started (with --batch-size)",
@@ -94,30 +93,6 @@ def batch_options(args: argparse.Namespace) -> BatchOptions:
         batch_pause_seconds=float(args.batch_pause),
         max_failures=args.max_failures,
     )
-
-
-def _positive(text: str) -> int:
-    value = _non_negative(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _duration(text: str) -> int:
-    try:
-        return parse_duration(text)
-    except UnitError as error:
-        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
 
 
 def stdout_is_tty() -> bool:

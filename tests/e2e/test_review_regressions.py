@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import NeonApi
-from tests.e2e.test_safety import only_tenants
+from tests.e2e.test_safety import hooli_created_then_deleted_in_git, only_tenants
 from tests.e2e.test_trust import marked_project
 from tests.support.emulator_process import EmulatorProcess
 
@@ -81,10 +81,7 @@ def test_read_replica_lands_on_the_default_branch_when_a_dev_branch_has_a_comput
 def test_a_saved_plan_that_deleted_a_tenant_applied_again_is_already_applied(
     cli: Any, neon: NeonApi, fleet_dir: Path
 ) -> None:
-    only_tenants(fleet_dir, "hooli")
-    assert cli("apply", "--yes").code == 0
-    tenant_file = fleet_dir / "tenants/hooli.yaml"
-    tenant_file.write_text(tenant_file.read_text() + "state: deleted\n")
+    hooli_created_then_deleted_in_git(cli, fleet_dir)
     plan_file = fleet_dir / "plan.json"
     assert cli("plan", "--allow-delete", "--out", str(plan_file)).code == 0
     first = cli("apply", str(plan_file), "--allow-delete", "--format", "json")
@@ -98,10 +95,7 @@ def test_a_saved_plan_that_deleted_a_tenant_applied_again_is_already_applied(
 def test_a_suspend_applied_before_a_delete_refused_at_apply_time_is_reported_applied(
     cli: Any, neon: NeonApi, fleet_dir: Path
 ) -> None:
-    only_tenants(fleet_dir, "hooli")
-    assert cli("apply", "--yes").code == 0
-    tenant_file = fleet_dir / "tenants/hooli.yaml"
-    tenant_file.write_text(tenant_file.read_text() + "state: deleted\n")
+    hooli_created_then_deleted_in_git(cli, fleet_dir)
     plan_file = fleet_dir / "plan.json"
     assert cli("plan", "--allow-delete", "--out", str(plan_file)).code == 0
     result = cli("apply", str(plan_file), "--format", "json")  # no --allow-delete now

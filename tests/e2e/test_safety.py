@@ -18,6 +18,14 @@ def only_tenants(fleet_dir: Path, *keep: str) -> None:
             path.unlink()
 
 
+def hooli_created_then_deleted_in_git(cli: Any, fleet_dir: Path) -> None:
+    """A fleet of hooli alone, applied; then its tenant file says `state: deleted`."""
+    only_tenants(fleet_dir, "hooli")
+    assert cli("apply", "--yes").code == 0
+    tenant_file = fleet_dir / "tenants/hooli.yaml"
+    tenant_file.write_text(tenant_file.read_text() + "state: deleted\n")
+
+
 def snapshot(neon: NeonApi, project_id: str) -> list[bytes]:
     return [
         neon.raw(f"/projects/{project_id}"),

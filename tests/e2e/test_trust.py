@@ -13,7 +13,7 @@ from typing import Any
 
 from tests.e2e.conftest import FAST_CLIENT, NeonApi, point_cli_at
 from tests.e2e.test_converge import _calls
-from tests.e2e.test_safety import only_tenants, snapshot
+from tests.e2e.test_safety import hooli_created_then_deleted_in_git, only_tenants, snapshot
 from tests.support.emulator_process import EmulatorProcess
 
 MARK = "tenantctl/managed-by"
@@ -73,10 +73,7 @@ def test_a_saved_plan_applied_twice_reports_already_applied_and_exits_0(
 def test_a_blocked_delete_is_counted_blocked_never_applied(
     cli: Any, neon: NeonApi, fleet_dir: Path
 ) -> None:
-    only_tenants(fleet_dir, "hooli")
-    assert cli("apply", "--yes").code == 0
-    tenant_file = fleet_dir / "tenants/hooli.yaml"
-    tenant_file.write_text(tenant_file.read_text() + "state: deleted\n")
+    hooli_created_then_deleted_in_git(cli, fleet_dir)
     result = cli("apply", "--yes", "--format", "json")
     assert result.code == 0, result.err
     report = json.loads(result.out)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.emulator.conftest import Neon
+from tests.support.recordings import substitute
 
 pytestmark = pytest.mark.anyio
 
@@ -33,18 +34,6 @@ def read(document: Any, path: str) -> list[Any]:
             assert all(isinstance(item, list) and item for item in found), f"{path}: no items"
             found = [element for item in found for element in item]
     return found
-
-
-def fill(value: Any, ids: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        for placeholder, real in ids.items():
-            value = value.replace(placeholder, real)
-        return value
-    if isinstance(value, list):
-        return [fill(item, ids) for item in value]
-    if isinstance(value, dict):
-        return {key: fill(item, ids) for key, item in value.items()}
-    return value
 
 
 def learn(ids: dict[str, str], method: str, path: str, body: Any) -> None:
@@ -79,9 +68,9 @@ async def test_neonctls_recorded_requests_get_contract_valid_answers(neon: Neon)
     replayed = 0
     for flow in recording()["flows"]:
         for request in flow["requests"]:
-            method, path = request["method"], fill(request["path"], ids)
-            params = [tuple(pair) for pair in fill(request["query"], ids)]
-            body = fill(request["body"], ids)
+            method, path = request["method"], substitute(request["path"], ids)
+            params = [tuple(pair) for pair in substitute(request["query"], ids)]
+            body = substitute(request["body"], ids)
             response = await neon.api.request(
                 method, path, params=params, json=body if body is not None else None
             )

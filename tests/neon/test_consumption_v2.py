@@ -167,7 +167,21 @@ def test_every_v2_metric_neon_documents_is_known() -> None:
         if p["name"] == "metrics"
     )
     assert parameter["required"] is True
-    assert len(V2_METRICS) == 8
+    # The contract types `metrics` as strings; Neon's documentation names these eight. The
+    # emulator keeps its own copy (it imports nothing from the client): both must agree.
+    from controller.emulator.usage import V2_METRICS as EMULATOR_METRICS
+
+    assert set(V2_METRICS) == {
+        "compute_unit_seconds",
+        "root_branch_bytes_month",
+        "child_branch_bytes_month",
+        "instant_restore_bytes_month",
+        "public_network_transfer_bytes",
+        "private_network_transfer_bytes",
+        "extra_branches_month",
+        "snapshot_storage_bytes_month",
+    }
+    assert EMULATOR_METRICS == V2_METRICS
 
 
 V2_CONTRACT_DOCUMENT: dict[str, Any] = __import__("json").loads(

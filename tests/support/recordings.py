@@ -199,3 +199,17 @@ def recorded_responses(method: str, path_template: str, *, status: int | None = 
         if (status is not None or 200 <= exchange.status < 300)
         and exchange.response_body is not None
     ]
+
+
+def substitute(value: Any, mapping: Mapping[str, str]) -> Any:
+    """A JSON value with every occurrence of each key of `mapping` in its strings replaced by
+    the key's value: real ids to placeholders when traffic is recorded, and back on replay."""
+    if isinstance(value, str):
+        for old, new in mapping.items():
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, list):
+        return [substitute(item, mapping) for item in value]
+    if isinstance(value, dict):
+        return {key: substitute(item, mapping) for key, item in value.items()}
+    return value
